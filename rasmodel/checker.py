@@ -1,0 +1,282 @@
+"""`check()`: explore a model with a strategy, give every property its verdict.
+
+One run decides every selected property: a violated one is not checked further and
+the search goes on for the others until each is violated or the search ends. Each
+counterexample is minimised and then re-checked by strict replay before it is
+returned, so a printed verdict always comes from an execution that was run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rasmodel.errors import ModelError, UsageError
+from rasmodel.execution import Execution, ExitReason, Runner, Scheduler, Selection, Violation
+from rasmodel.explore.base import Strategy
+from rasmodel.explore.dfs import DepthFirst
+from rasmodel.explore.replay import StrictReplay
+from rasmodel.loader import load_model
+from rasmodel.minimize import Minimizer
+from rasmodel.model import Model
+from rasmodel.properties import BUILTIN_PROPERTIES, Kind
+from rasmodel.result import Counterexample, PropertyResult, Result, Stats, Verdict
+from rasmodel.watchdog import Watchdog
+
+STRATEGIES = ("dfs",)
+REDUCTIONS = ("none",)
+
+DEPTH_HINT = (
+    "Some executions hit --max-depth ({depth} steps), so the search is bounded. If a "
+    "process busy-waits in a loop of `yield env.pause()`, every execution can run forever: "
+    "write the wait as `yield env.wait_until(lambda: ...)` so the process is enabled only "
+    "when the condition holds (a wait that can never end is then reported as a deadlock). "
+    "Otherwise raise --max-depth."
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    """Search options; see `rasmodel check --help` for each."""
+
+    properties: Sequence[str] = ()
+    params: Mapping[str, Any] | Sequence[str] = ()
+    strategy: str = "dfs"
+    reduction: str = "none"
+    max_depth: int = 1000
+    max_executions: int | None = None
+    time_limit: float | None = None
+    preemption_bound: int | None = None
+    seed: int | None = None
+    stop_first: bool = False
+    minimize: bool = True
+    minimize_executions: int = 2000
+    minimize_seconds: float = 5.0
+    step_timeout: float = 10.0
+
+    def validate(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise UsageError(
+                f"unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}."
+            )
+        if self.reduction not in REDUCTIONS:
+            raise UsageError(
+                f"unknown reduction {self.reduction!r}; choose one of {', '.join(REDUCTIONS)}."
+            )
+        for name in ("max_depth", "max_executions", "preemption_bound"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 0):
+                raise UsageError(f"--{name.replace('_', '-')} must be a non-negative integer.")
+        if self.max_depth == 0:
+            raise UsageError("--max-depth must be at least 1.")
+        if self.time_limit is not None and self.time_limit <= 0:
+            raise UsageError("--time-limit must be a positive number of seconds.")
+
+
+ProgressFn = Callable[[Stats, int, str], None]
+
+
+def check(
+    model: Model | str,
+    *,
+    progress: ProgressFn | None = None,
+    **options: Any,
+) -> Result:
+    """Check `model` (a Model or a model file path); see DESIGN.md section 7."""
+    try:
+        opts = Options(**options)
+    except TypeError as error:
+        fields = ", ".join(f.name for f in dataclasses.fields(Options))
+        raise UsageError(f"{error}; the options are: {fields}.") from None
+    opts.validate()
+    if isinstance(model, str):
+        model = load_model(model)
+    params = model.resolve_params(opts.params)
+    names = model.select(opts.properties)
+    with Watchdog(opts.step_timeout) as dog:
+        return Search(model, params, names, opts, progress, dog.tick).run()
+
+
+class Search:
+    """One check: the exploration loop and its bookkeeping."""
+
+    def __init__(
+        self,
+        model: Model,
+        params: Mapping[str, Any],
+        names: Sequence[str],
+        opts: Options,
+        progress: ProgressFn | None,
+        tick: Callable[[], None],
+    ) -> None:
+        self.model = model
+        self.params = dict(params)
+        self.names = list(names)
+        self.opts = opts
+        self.progress = progress
+        self.tick = tick
+        self.selection = Selection.of(model, self.names)
+        self.found: dict[str, tuple[Execution, Violation, int, float]] = {}
+        self.executions = 0
+        self.steps = 0
+        self.pruned = 0
+        self.depth_hits = 0
+        self.deepest = 0
+        self.start = time.monotonic()
+
+    def run(self) -> Result:
+        strategy = make_strategy(self.opts)
+        stopped_by = self._explore(strategy)
+        seconds = time.monotonic() - self.start
+        exhaustive = strategy.exhaustive and stopped_by in (None, "decided")
+        if stopped_by == "decided":
+            exhaustive = False
+        stats = Stats(
+            self.executions, self.steps, seconds, self.pruned, self.deepest, self.depth_hits
+        )
+        if self.progress is not None:
+            self.progress(stats, self.deepest, "done")
+        results = tuple(self._verdict(name, exhaustive, seconds) for name in self.names)
+        hints = (DEPTH_HINT.format(depth=self.opts.max_depth),) if self.depth_hits else ()
+        return Result(
+            self.model.name,
+            self.model.path or "",
+            self.params,
+            strategy.name,
+            self.opts.reduction,
+            {
+                "max_depth": self.opts.max_depth,
+                "max_executions": self.opts.max_executions,
+                "time_limit": self.opts.time_limit,
+                "preemption_bound": self.opts.preemption_bound,
+            },
+            exhaustive,
+            stats,
+            results,
+            stopped_by,
+            hints,
+        )
+
+    # ---------------------------------------------------------------- search
+    def _explore(self, strategy: Strategy) -> str | None:
+        opts = self.opts
+        last_report = 0.0
+        while True:
+            if opts.max_executions is not None and self.executions >= opts.max_executions:
+                return "max-executions"
+            now = time.monotonic()
+            if opts.time_limit is not None and now - self.start >= opts.time_limit:
+                return "time-limit"
+            scheduler = strategy.next_scheduler()
+            if scheduler is None:
+                return None
+            selection = self.selection.without(set(self.found))
+            execution = self._run(scheduler, selection)
+            strategy.finished(execution)
+            self._account(execution)
+            if len(self.found) == len(self.names) or (opts.stop_first and self.found):
+                return "decided"
+            if self.progress is not None and now - last_report > 0.1:
+                last_report = now
+                stats = Stats(self.executions, self.steps, now - self.start, self.pruned)
+                self.progress(stats, len(execution.steps), "")
+
+    def _run(self, scheduler: Scheduler, selection: Selection, **kw: Any) -> Execution:
+        self.tick()
+        return Runner(
+            self.model, self.params, selection, scheduler, max_depth=self.opts.max_depth, **kw
+        ).run()
+
+    def _account(self, execution: Execution) -> None:
+        length = len(execution.steps)
+        self.steps += length
+        self.deepest = max(self.deepest, length)
+        if execution.reason is ExitReason.PRUNED:
+            self.pruned += 1
+        else:
+            self.executions += 1
+        if execution.reason is ExitReason.DEPTH:
+            self.depth_hits += 1
+        for violation in execution.violations:
+            if violation.property not in self.found:
+                elapsed = time.monotonic() - self.start
+                self.found[violation.property] = (execution, violation, self.executions, elapsed)
+
+    # -------------------------------------------------------------- verdicts
+    def _verdict(self, name: str, exhaustive: bool, seconds: float) -> PropertyResult:
+        prop = self.model.properties.get(name)
+        kind = prop.kind.value if prop else Kind.BUILTIN.value
+        description = prop.description if prop else _BUILTIN_DESCRIPTIONS[name]
+        if name in self.found:
+            execution, violation, count, at = self.found[name]
+            cex = self._counterexample(name, execution, violation)
+            return PropertyResult(
+                name, kind, description, Verdict.VIOLATED, count, at, cex.message, cex
+            )
+        verdict = Verdict.HOLDS if exhaustive else Verdict.NO_VIOLATION_FOUND
+        return PropertyResult(name, kind, description, verdict, self.executions, seconds)
+
+    def _counterexample(self, name: str, execution: Execution, violation: Violation) -> Counterexample:
+        selection = Selection.of(self.model, [name])
+        choices = execution.choices[: violation.prefix]
+        if self.opts.minimize:
+            minimizer = Minimizer(
+                lambda scheduler: self._run(scheduler, selection),
+                name,
+                max_executions=self.opts.minimize_executions,
+                seconds=self.opts.minimize_seconds,
+            )
+            choices = minimizer.minimize(execution, violation).choices
+        replayed = self._run(
+            StrictReplay(choices), selection, record_where=True, stop_after_choices=len(choices)
+        )
+        confirmed = next((v for v in replayed.violations if v.property == name), None)
+        if confirmed is None:
+            raise ModelError(
+                f"the counterexample for {name!r} did not reproduce when replayed.",
+                where=self.model.defined_at,
+                hint="The model is probably nondeterministic (random, time, set order, or "
+                "state outside env.var); run with --reduction none to confirm.",
+            )
+        return Counterexample(
+            self.model.path or "",
+            self.model.name,
+            self.params,
+            name,
+            confirmed.message,
+            replayed.choices,
+            replayed,
+        )
+
+
+_BUILTIN_DESCRIPTIONS = {
+    "deadlock": "no execution ends with a non-daemon process blocked",
+    "assertion": "no process raises AssertionError",
+    "exception": "no process raises any other exception",
+}
+assert set(_BUILTIN_DESCRIPTIONS) == set(BUILTIN_PROPERTIES)
+
+
+def make_strategy(opts: Options) -> Strategy:
+    """The strategy object for `--strategy`."""
+    return DepthFirst(preemption_bound=opts.preemption_bound)
+
+
+def replay(
+    model: Model,
+    params: Mapping[str, Any],
+    prop: str,
+    choices: Sequence[Any],
+    *,
+    max_depth: int = 100000,
+) -> Execution:
+    """Re-run a recorded choice sequence and re-check `prop` (completing the execution
+    with the default schedule if the sequence ends early)."""
+    selection = Selection.of(model, model.select([prop]))
+    with Watchdog(10.0):
+        return Runner(
+            model, params, selection, StrictReplay(choices), max_depth=max_depth, record_where=True
+        ).run()

@@ -1,0 +1,254 @@
+"""The `rasmodel` command: argument parsing, output selection and exit codes only.
+
+Exit codes (DESIGN section 6): 0 no violation found, 1 a property is violated,
+2 usage error or broken model, 3 `--require-exhaustive` and a bound stopped the search.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+from rasmodel import __version__
+from rasmodel.errors import RasmodelError, ReplayMismatch, UsageError
+
+EXIT_OK, EXIT_VIOLATED, EXIT_ERROR, EXIT_BOUNDED = 0, 1, 2, 3
+
+_EPILOG = """exit codes: 0 no violation found (the report says whether the search was
+exhaustive), 1 a property is violated, 2 usage error or broken model,
+3 with --require-exhaustive: a bound stopped the search first."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see `{self.prog} --help`).")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="rasmodel",
+        description="Explore every interleaving of a SimPy model of a kernel RAS design "
+        "and report each property violation as a minimal, replayable counterexample.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"rasmodel {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = sub.add_parser(
+        "check",
+        help="explore a model and check its properties",
+        description="Explore the executions of MODEL.py and give every property a verdict: "
+        "holds (exhaustive search), violated (with a counterexample), or bounded "
+        "(no violation found, but a bound cut the search short).",
+        epilog=_EPILOG,
+    )
+    check.add_argument("model", metavar="MODEL.py", help="model file (path[:NAME] to pick one)")
+    _add_model_options(check)
+    check.add_argument(
+        "-p", "--property", dest="properties", action="append", default=[], metavar="PROP",
+        help="check only this property (repeatable; built-ins: deadlock, assertion, exception)",
+    )
+    check.add_argument("--strategy", default="dfs", choices=["dfs"],
+                       help="search strategy (default dfs: exhaustive depth-first)")
+    check.add_argument("--max-depth", type=int, default=1000, metavar="N",
+                       help="steps per execution before it is cut (default 1000)")
+    check.add_argument("--max-executions", type=int, metavar="N",
+                       help="stop after N executions (the result is then bounded)")
+    check.add_argument("--preemption-bound", type=int, metavar="N",
+                       help="explore with 0, 1, ... N preemptions (iterative context bounding): "
+                       "the first counterexample has the fewest preemptions")
+    check.add_argument("--time-limit", type=float, metavar="SECONDS",
+                       help="stop exploring after SECONDS (the result is then bounded)")
+    check.add_argument("--stop-first", action="store_true",
+                       help="stop at the first violation instead of deciding every property")
+    check.add_argument("--require-exhaustive", action="store_true",
+                       help="exit 3 when a bound stopped the search before it was exhaustive")
+    check.add_argument("--no-minimize", dest="minimize", action="store_false",
+                       help="report counterexamples as found, without minimising them")
+    check.add_argument("--out", metavar="DIR",
+                       help="write result.json and one <property>.json counterexample each")
+    check.add_argument("--format", choices=["text", "json", "junit"], default="text",
+                       help="what to print on stdout (default text)")
+
+    replay = sub.add_parser(
+        "replay",
+        help="re-run a counterexample and re-check its property",
+        description="Re-run the choice sequence of COUNTEREXAMPLE.json on MODEL.py, print its "
+        "trace and re-check the property. Exit 1 when the violation reproduces, 0 when the "
+        "property now holds on that sequence, 2 when the sequence no longer fits the model.",
+    )
+    replay.add_argument("model", metavar="MODEL.py")
+    replay.add_argument("counterexample", metavar="COUNTEREXAMPLE.json")
+    _add_model_options(replay)
+
+    lister = sub.add_parser("list", help="show a model's parameters and properties",
+                            description="Show a model's parameters (with defaults) and "
+                            "properties (with kinds).")
+    lister.add_argument("model", metavar="MODEL.py")
+    lister.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-D", "--param", dest="params", action="append", default=[], metavar="NAME=VALUE",
+        help="set a model parameter (parsed as the type of its default)",
+    )
+    parser.add_argument("--debug", action="store_true",
+                        help="show Python tracebacks for errors")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_list
+    try:
+        args = build_parser().parse_args(args_list)
+        if args.command is None:
+            build_parser().print_help()
+            return EXIT_ERROR
+        return {"check": _check, "replay": _replay, "list": _list}[args.command](args)
+    except RasmodelError as error:
+        if debug:
+            traceback.print_exc()
+        print(f"rasmodel: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("rasmodel: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug in rasmodel itself
+        if debug:
+            traceback.print_exc()
+        print(
+            f"rasmodel: internal error: {type(error).__name__}: {error}. This is a bug in "
+            "rasmodel, not in your model; rerun with --debug for the traceback and report it.",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+
+
+def _check(args: argparse.Namespace) -> int:
+    from rasmodel.checker import check
+    from rasmodel.report.files import junit_xml, result_json, write_outputs
+    from rasmodel.report.progress import Progress
+    from rasmodel.report.text import render
+
+    options: dict[str, Any] = {
+        "properties": args.properties,
+        "params": args.params,
+        "strategy": args.strategy,
+        "max_depth": args.max_depth,
+        "max_executions": args.max_executions,
+        "preemption_bound": args.preemption_bound,
+        "time_limit": args.time_limit,
+        "stop_first": args.stop_first,
+        "minimize": args.minimize,
+    }
+    with Progress(args.model) as progress:
+        result = check(args.model, progress=progress.update, **options)
+    written = write_outputs(result, args.out) if args.out else {}
+    if written:
+        result = _with_paths(result, written)
+    if args.format == "json":
+        print(json.dumps(result_json(result, written), indent=2))
+    elif args.format == "junit":
+        sys.stdout.write(junit_xml(result))
+    else:
+        print(render(result, written))
+    if not result.ok:
+        return EXIT_VIOLATED
+    if args.require_exhaustive and not result.exhaustive:
+        return EXIT_BOUNDED
+    return EXIT_OK
+
+
+def _with_paths(result: Any, written: dict[str, str]) -> Any:
+    import dataclasses
+
+    props = tuple(
+        dataclasses.replace(p, counterexample=p.counterexample.with_path(written[p.name]))
+        if p.counterexample is not None and p.name in written
+        else p
+        for p in result.properties
+    )
+    return dataclasses.replace(result, properties=props)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from rasmodel.checker import replay
+    from rasmodel.choices import from_json
+    from rasmodel.loader import load_model
+    from rasmodel.report.text import trace_table
+
+    data = _read_counterexample(args.counterexample)
+    model = load_model(args.model)
+    prop = data.get("property")
+    if not isinstance(prop, str) or prop not in model.all_property_names():
+        raise UsageError(
+            f"{args.counterexample}: property {prop!r} is not a property of model "
+            f"{model.name!r} ({', '.join(model.all_property_names())})."
+        )
+    params = model.resolve_params(dict(data.get("params") or {}))
+    params = model.resolve_params({**params, **model.resolve_params(args.params)}) if (
+        args.params
+    ) else params
+    try:
+        choices = from_json(data.get("choices", []))
+        execution = replay(model, params, prop, choices)
+    except ReplayMismatch as error:
+        print(
+            f"rasmodel: the counterexample no longer fits the model: {error} "
+            "The model changed (or is nondeterministic); re-run `rasmodel check` for a new one.",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    print(f"replay of {args.counterexample} on {model.path}: {len(execution.steps)} steps")
+    print("\n".join(trace_table(execution)))
+    violation = next((v for v in execution.violations if v.property == prop), None)
+    if violation is None:
+        print(f"{prop} holds on this sequence")
+        return EXIT_OK
+    print(f"{prop} violated: {violation.message}")
+    return EXIT_VIOLATED
+
+
+def _read_counterexample(path: str) -> dict[str, Any]:
+    try:
+        with open(path) as handle:
+            data = json.load(handle)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such counterexample file.") from None
+    except (OSError, json.JSONDecodeError) as error:
+        raise UsageError(f"{path}: not a counterexample JSON file ({error}).") from None
+    if not isinstance(data, dict) or "choices" not in data:
+        raise UsageError(f"{path}: not a counterexample file (no 'choices' list).")
+    return data
+
+
+def _list(args: argparse.Namespace) -> int:
+    from rasmodel.loader import load_model
+    from rasmodel.properties import BUILTIN_PROPERTIES
+
+    model = load_model(args.model)
+    print(f"model {model.name} ({model.path})")
+    if model.doc:
+        print("  " + model.doc.strip().splitlines()[0])
+    print("parameters:")
+    for name, default in model.params.items():
+        print(f"  {name} = {default!r} ({type(default).__name__})")
+    if not model.params:
+        print("  (none)")
+    print("properties:")
+    for prop in model.properties.values():
+        print(f"  {prop.name:<24} {prop.kind.value:<10} {prop.description}")
+    for name in BUILTIN_PROPERTIES:
+        print(f"  {name:<24} {'built-in':<10}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""Exhaustive stateless depth-first search over choice sequences.
+
+Each execution re-runs the model from its build, following the recorded branches;
+where the record ends, new branch points are created; backtracking is "truncate and
+advance" (loom's `Path`). At each scheduling point the running actor is tried first,
+so early executions have few preemptions.
+
+With a preemption bound the search is iterative context bounding (Musuvathi and
+Qadeer, PLDI 2007): bound 0 is explored first, and every alternative that would
+exceed the bound is deferred to the next level, so each execution runs once and the
+first counterexample found has the fewest preemptions.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasmodel.choices import CHOOSE, RUN
+from rasmodel.env import Env, Step
+from rasmodel.execution import Execution, ExitReason
+from rasmodel.explore.base import diverged
+
+
+@dataclass(slots=True)
+class Branch:
+    """One decision point on the current path and the options still to try there."""
+
+    kind: str
+    offered: tuple[Any, ...]
+    order: list[Any]
+    preemptions: int
+    last: str | None = None
+    label: str = ""
+    pos: int = 0
+    fingerprint: int | None = None
+
+    @property
+    def chosen(self) -> Any:
+        return self.order[self.pos]
+
+    def preempts(self, option: Any) -> bool:
+        return self.kind == RUN and self.last is not None and option != self.last and (
+            self.last in self.offered
+        )
+
+    def pinned(self) -> Branch:
+        """A copy that offers only the option chosen now (the root path of a subtree)."""
+        return Branch(
+            self.kind, self.offered, [self.chosen], self.preemptions, self.last, self.label
+        )
+
+
+@dataclass
+class DfsTree:
+    """The scheduler of DFS: replays `branches`, then extends them with new branch points."""
+
+    bound: int | None = None
+    branches: list[Branch] = field(default_factory=list)
+    deferred: list[list[Branch]] = field(default_factory=list)
+    cursor: int = 0
+    _step_branch: int = -1
+
+    def pick_actor(self, enabled: Sequence[str], last: str | None) -> str:
+        index = self.cursor
+        self.cursor += 1
+        self._step_branch = index
+        if index < len(self.branches):
+            branch = self.branches[index]
+            if branch.kind != RUN or set(branch.offered) != set(enabled):
+                raise diverged(self._step_number(), self._offer_mismatch(branch, enabled))
+            return branch.chosen
+        preemptions = self._preemptions_before(index)
+        order = list(enabled)
+        if last is not None and last in enabled:
+            order.remove(last)
+            order.insert(0, last)
+        branch = Branch(RUN, tuple(enabled), order, preemptions, last)
+        if self.bound is not None and preemptions >= self.bound and len(order) > 1:
+            if branch.preempts(order[1]):
+                self._defer(branch, order[1:])
+                branch.order = order[:1]
+        self.branches.append(branch)
+        return branch.chosen
+
+    def pick_option(self, label: str, options: Sequence[Any]) -> int:
+        index = self.cursor
+        self.cursor += 1
+        if index < len(self.branches):
+            branch = self.branches[index]
+            if branch.kind != CHOOSE or branch.label != label or len(branch.offered) != len(
+                options
+            ):
+                raise diverged(
+                    self._step_number(),
+                    f"expected choose {branch.label!r} with {len(branch.offered)} options, "
+                    f"got choose {label!r} with {len(options)}",
+                )
+            return int(branch.chosen)
+        preemptions = self._preemptions_before(index)
+        branch = Branch(CHOOSE, tuple(range(len(options))), list(range(len(options))), preemptions)
+        branch.label = label
+        self.branches.append(branch)
+        return 0
+
+    def after_step(self, step: Step, env: Env) -> None:
+        branch = self.branches[self._step_branch]
+        value = env.writes_fingerprint(step.writes) if step.writes else 0
+        if branch.fingerprint is None:
+            branch.fingerprint = value
+        elif branch.fingerprint != value:
+            raise diverged(
+                step.index,
+                f"{step.actor} ({step.label}) wrote {sorted(step.writes)} with different "
+                "values than the first time",
+            )
+
+    def advance(self) -> bool:
+        """Backtrack to the deepest branch with an untried option; False when exhausted."""
+        branches = self.branches
+        while branches:
+            branch = branches[-1]
+            if branch.pos + 1 < len(branch.order):
+                branch.pos += 1
+                branch.fingerprint = None
+                self.cursor = 0
+                return True
+            branches.pop()
+        return False
+
+    def _preemptions_before(self, index: int) -> int:
+        if index == 0:
+            return 0
+        prev = self.branches[index - 1]
+        return prev.preemptions + (1 if prev.preempts(prev.chosen) else 0)
+
+    def _defer(self, branch: Branch, options: list[Any]) -> None:
+        root = [b.pinned() for b in self.branches]
+        for option in options:
+            alt = Branch(branch.kind, branch.offered, [option], branch.preemptions, branch.last)
+            self.deferred.append([*root, alt])
+
+    def _step_number(self) -> int:
+        return sum(1 for b in self.branches[: self.cursor] if b.kind == RUN) - 1
+
+    @staticmethod
+    def _offer_mismatch(branch: Branch, enabled: Sequence[str]) -> str:
+        if branch.kind != RUN:
+            return f"expected choose {branch.label!r}, got a scheduling point"
+        return f"the first execution could run {list(branch.offered)}, this one {list(enabled)}"
+
+
+class DepthFirst:
+    """`--strategy dfs` without reduction: every interleaving, optionally context-bounded."""
+
+    name = "dfs"
+
+    def __init__(self, *, preemption_bound: int | None = None) -> None:
+        self.max_bound = preemption_bound
+        self.level = 0 if preemption_bound is not None else None
+        self.tree = DfsTree(bound=self.level)
+        self.queue: deque[list[Branch]] = deque()  # subtree roots at this level
+        self.next_queue: deque[list[Branch]] = deque()  # roots one preemption deeper
+        self.started = False
+        self.cut_by_depth = False
+
+    def next_scheduler(self) -> DfsTree | None:
+        if not self.started:
+            self.started = True
+            return self.tree
+        if self.tree.advance():
+            return self.tree
+        self.next_queue.extend(self.tree.deferred)
+        self.tree.deferred = []
+        if not self.queue:
+            if self.level is None or self.max_bound is None or self.level >= self.max_bound:
+                return None
+            if not self.next_queue:
+                return None
+            self.level += 1
+            self.queue, self.next_queue = self.next_queue, deque()
+        self.tree = DfsTree(bound=self.level, branches=self.queue.popleft())
+        return self.tree
+
+    def finished(self, execution: Execution) -> None:
+        if execution.reason is ExitReason.DEPTH:
+            self.cut_by_depth = True
+
+    @property
+    def exhaustive(self) -> bool:
+        deferred = self.queue or self.next_queue or self.tree.deferred
+        return not self.cut_by_depth and not deferred
+
+    @property
+    def current_bound(self) -> int | None:
+        return self.level

@@ -1,0 +1,94 @@
+"""Replaying a recorded choice sequence, strictly or leniently.
+
+Strict replay re-checks a counterexample (a mismatch means the sequence no longer fits
+the model). Lenient replay is the minimiser's: a recorded choice that no longer fits
+is dropped and the default choice is taken instead, as Hypothesis does when a
+shrunk choice sequence leads somewhere new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rasmodel.choices import CHOOSE, RUN, Choice
+from rasmodel.env import Env, Step
+from rasmodel.errors import ReplayMismatch
+from rasmodel.explore.base import DefaultScheduler
+
+
+class StrictReplay(DefaultScheduler):
+    """Follows `choices` exactly; past their end it runs the default schedule."""
+
+    def __init__(self, choices: Sequence[Choice]) -> None:
+        self.choices = list(choices)
+        self.cursor = 0
+        self.steps = 0
+
+    @property
+    def exhausted(self) -> bool:
+        return self.cursor >= len(self.choices)
+
+    def pick_actor(self, enabled: Sequence[str], last: str | None) -> str:
+        self.steps += 1
+        if self.exhausted:
+            return super().pick_actor(enabled, last)
+        choice = self._next(RUN, f"a scheduling point offering {list(enabled)}")
+        if choice.value not in enabled:
+            raise ReplayMismatch(
+                f"choice {self.cursor} runs {choice.value!r}, but at step {self.steps - 1} "
+                f"the model can run only {list(enabled)}."
+            )
+        return str(choice.value)
+
+    def pick_option(self, label: str, options: Sequence[Any]) -> int:
+        if self.exhausted:
+            return 0
+        choice = self._next(CHOOSE, f"choose {label!r}")
+        index = int(choice.value)
+        if choice.label != label or not 0 <= index < len(options):
+            raise ReplayMismatch(
+                f"choice {self.cursor} takes option {index} of choose {choice.label!r}, but "
+                f"the model now asks choose {label!r} with {len(options)} options."
+            )
+        return index
+
+    def _next(self, kind: str, where: str) -> Choice:
+        choice = self.choices[self.cursor]
+        self.cursor += 1
+        if choice.kind != kind:
+            raise ReplayMismatch(
+                f"choice {self.cursor - 1} is {choice}, but the model reached {where}."
+            )
+        return choice
+
+
+class LenientReplay(DefaultScheduler):
+    """Follows `choices` where they fit and takes the default choice where not."""
+
+    def __init__(self, choices: Sequence[Choice]) -> None:
+        self.choices = list(choices)
+        self.cursor = 0
+
+    def pick_actor(self, enabled: Sequence[str], last: str | None) -> str:
+        choice = self._take(RUN)
+        if choice is not None and choice.value in enabled:
+            return str(choice.value)
+        return super().pick_actor(enabled, last)
+
+    def pick_option(self, label: str, options: Sequence[Any]) -> int:
+        choice = self._take(CHOOSE)
+        if choice is not None and choice.label == label and int(choice.value) < len(options):
+            return int(choice.value)
+        return 0
+
+    def _take(self, kind: str) -> Choice | None:
+        while self.cursor < len(self.choices):
+            choice = self.choices[self.cursor]
+            self.cursor += 1
+            if choice.kind == kind:
+                return choice
+        return None
+
+    def after_step(self, step: Step, env: Env) -> None:
+        return None

@@ -1,0 +1,116 @@
+"""Counterexample minimisation: fewest preemptions first, then the shortest.
+
+One definition of "smaller" (`sort_key`, shortlex as in Hypothesis) serves every
+phase. Phase 1 searches for the violation again with iterative context bounding
+below the preemptions of the one found. Phase 2 greedily edits the choice sequence
+(truncate, drop a choice, undo a preemption, lower an option) and keeps an edit when
+lenient replay still violates the same property with a smaller key. Both phases
+run within a budget; the result is always an execution that was actually run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from rasmodel.choices import CHOOSE, RUN, Choice, count_preemptions
+from rasmodel.execution import Execution, Scheduler, Violation
+from rasmodel.explore.dfs import DepthFirst
+from rasmodel.explore.replay import LenientReplay
+
+RunFn = Callable[[Scheduler], Execution]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A choice sequence known to violate the property, with its sort key."""
+
+    choices: tuple[Choice, ...]
+    key: tuple[int, int, tuple[int, ...]]
+
+
+def sort_key(execution: Execution, violation: Violation) -> tuple[int, int, tuple[int, ...]]:
+    """(preemptions, steps, option indices) up to the violation: smaller is simpler."""
+    prefix = execution.choices[: violation.prefix]
+    preemptions = count_preemptions(prefix, execution.enabled)
+    options = tuple(int(c.value) for c in prefix if c.kind == CHOOSE)
+    return (preemptions, violation.step + 1, options)
+
+
+def _violation(execution: Execution, prop: str) -> Violation | None:
+    return next((v for v in execution.violations if v.property == prop), None)
+
+
+class Minimizer:
+    """Shrinks one property's counterexample by re-running the model."""
+
+    def __init__(self, run: RunFn, prop: str, *, max_executions: int, seconds: float) -> None:
+        self.run = run
+        self.prop = prop
+        self.budget = max_executions
+        self.deadline = time.monotonic() + seconds
+        self.executions = 0
+
+    def minimize(self, execution: Execution, violation: Violation) -> Candidate:
+        best = Candidate(execution.choices[: violation.prefix], sort_key(execution, violation))
+        if best.key[0] > 0:
+            best = self._fewer_preemptions(best)
+        return self._shrink(best)
+
+    def _spend(self) -> bool:
+        self.executions += 1
+        return self.executions <= self.budget and time.monotonic() < self.deadline
+
+    def _try(self, scheduler: Scheduler) -> Candidate | None:
+        execution = self.run(scheduler)
+        violation = _violation(execution, self.prop)
+        if violation is None:
+            return None
+        return Candidate(execution.choices[: violation.prefix], sort_key(execution, violation))
+
+    def _fewer_preemptions(self, best: Candidate) -> Candidate:
+        search = DepthFirst(preemption_bound=best.key[0] - 1)
+        while self._spend():
+            scheduler = search.next_scheduler()
+            if scheduler is None:
+                break
+            found = self._try(scheduler)
+            if found is not None and found.key < best.key:
+                return found
+        return best
+
+    def _shrink(self, best: Candidate) -> Candidate:
+        improved = True
+        while improved:
+            improved = False
+            for choices in _edits(best.choices):
+                if not self._spend():
+                    return best
+                found = self._try(LenientReplay(choices))
+                if found is not None and found.key < best.key:
+                    best = found
+                    improved = True
+                    break
+        return best
+
+
+def _edits(choices: Sequence[Choice]) -> Iterator[list[Choice]]:
+    """Simpler variants of a choice sequence, the most promising first."""
+    runs = [i for i, c in enumerate(choices) if c.kind == RUN]
+    last: str | None = None
+    switches = []
+    for i in runs:
+        actor = str(choices[i].value)
+        if last is not None and actor != last:
+            switches.append((i, last))
+        last = actor
+    for i, previous in switches:
+        yield [*choices[:i], Choice.run(previous), *choices[i + 1 :]]
+    for i, _ in switches:
+        yield [*choices[:i], *choices[i + 1 :]]
+    for i, choice in enumerate(choices):
+        if choice.kind == CHOOSE and int(choice.value) > 0:
+            yield [*choices[:i], Choice(CHOOSE, 0, choice.label), *choices[i + 1 :]]
+    for i in range(1, len(choices)):
+        yield list(choices[:i])

@@ -1,0 +1,110 @@
+"""The terminal report: one line per property, then each counterexample as a trace table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rasmodel import __version__
+from rasmodel.execution import Execution
+from rasmodel.result import Counterexample, Result, Verdict
+
+_MARK = {Verdict.HOLDS: "holds", Verdict.VIOLATED: "VIOLATED", Verdict.NO_VIOLATION_FOUND: "bounded"}
+
+
+def format_params(params: Mapping[str, Any]) -> str:
+    return " ".join(f"{k}={v!r}" for k, v in params.items()) or "(no parameters)"
+
+
+def render(result: Result, written: Mapping[str, str] | None = None) -> str:
+    """The whole report for `rasmodel check`."""
+    lines = [_header(result), ""]
+    width = max(len(p.name) for p in result.properties)
+    for prop in result.properties:
+        effort = f"{prop.executions} executions, {prop.seconds:.2f} s"
+        if prop.verdict is Verdict.VIOLATED:
+            effort = f"found after {effort}"
+        lines.append(f"  {_MARK[prop.verdict]:<9} {prop.name:<{width}}  {effort}")
+    for prop in result.properties:
+        if prop.counterexample is not None:
+            lines += ["", *counterexample_lines(prop.counterexample, result.model_path)]
+    for hint in result.hints:
+        lines += ["", f"note: {hint}"]
+    if written:
+        lines += ["", "files:"] + [f"  {path}" for path in written.values()]
+    return "\n".join(lines)
+
+
+def _header(result: Result) -> str:
+    stats = result.stats
+    scope = "exhaustive" if result.exhaustive else _bounded_by(result)
+    return (
+        f"rasmodel {__version__}: {result.model_name} ({result.model_path}) "
+        f"{format_params(result.params)}\n"
+        f"{result.strategy} search: {stats.executions} executions, {stats.steps} steps, "
+        f"{stats.seconds:.2f} s; {scope}"
+    )
+
+
+def _bounded_by(result: Result) -> str:
+    reasons = {
+        "max-executions": "stopped by --max-executions",
+        "time-limit": "stopped by --time-limit",
+        "decided": "stopped: every property decided",
+    }
+    if result.stopped_by in reasons:
+        return f"not exhaustive ({reasons[result.stopped_by]})"
+    if result.stats.depth_bound_hit:
+        return f"not exhaustive ({result.stats.depth_bound_hit} executions hit --max-depth)"
+    if result.bounds.get("preemption_bound") is not None:
+        return f"not exhaustive (--preemption-bound {result.bounds['preemption_bound']})"
+    return "not exhaustive"
+
+
+def counterexample_lines(cex: Counterexample, model_path: str = "") -> list[str]:
+    """The violation message, its trace table and how to replay it."""
+    steps = cex.execution.steps
+    head = f"{cex.property} violated: {cex.message}"
+    lines = [head, f"  {cex.preemptions} preemption(s), {len(steps)} steps"]
+    lines += trace_table(cex.execution)
+    if cex.path:
+        lines.append(f"  replay: rasmodel replay {model_path or cex.model_path} {cex.path}")
+    return lines
+
+
+def trace_table(execution: Execution, *, indent: str = "  ") -> list[str]:
+    """Step, time, context, actor, event: one row per step, one more per emitted event."""
+    emitted: dict[int, list[str]] = {}
+    for event in execution.trace:
+        data = " ".join(f"{k}={v!r}" for k, v in event.data.items())
+        emitted.setdefault(event.step, []).append(f"{event.kind} {data}".rstrip())
+    rows: list[tuple[str, str, str, str, str]] = []
+    for text in emitted.get(-1, []):
+        rows.append(("build", "", "", "", "emit " + text))
+    previous: str | None = None
+    for i, step in enumerate(execution.steps):
+        where = execution.where[i] if i < len(execution.where) else None
+        mark = _preempted(execution, i, previous)
+        label = step.label + (f"  [{where}]" if where else "")
+        if step.finished:
+            label += "  (exits)"
+        rows.append((str(step.index), f"{step.time:g}", step.context or "-", step.actor + mark, label))
+        for text in emitted.get(step.index, []):
+            rows.append(("", "", "", "", "emit " + text))
+        previous = step.actor
+    header = ("step", "time", "context", "actor", "event")
+    widths = [max(len(r[c]) for r in [header, *rows]) for c in range(4)]
+    out = []
+    for row in [header, *rows]:
+        cells = [row[c].rjust(widths[c]) if c < 2 else row[c].ljust(widths[c]) for c in range(4)]
+        out.append(indent + "  ".join(cells) + "  " + row[4])
+    return out
+
+
+def _preempted(execution: Execution, index: int, previous: str | None) -> str:
+    if previous is None or index >= len(execution.enabled):
+        return ""
+    actor = execution.steps[index].actor
+    if actor != previous and previous in execution.enabled[index]:
+        return f" (preempts {previous})"
+    return ""

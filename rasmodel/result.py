@@ -1,0 +1,179 @@
+"""Records of a check: per-property verdicts, counterexamples and search statistics."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasmodel import __version__
+from rasmodel.choices import Choice, to_json
+from rasmodel.execution import Execution
+
+
+class Verdict(enum.Enum):
+    """A property's verdict; `no-violation-found` when a bound cut the search short."""
+
+    HOLDS = "holds"
+    VIOLATED = "violated"
+    NO_VIOLATION_FOUND = "no-violation-found"
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A minimal, replay-verified execution violating one property."""
+
+    model_path: str
+    model_name: str
+    params: Mapping[str, Any]
+    property: str
+    message: str
+    choices: tuple[Choice, ...]
+    execution: Execution
+    path: str | None = None
+
+    @property
+    def preemptions(self) -> int:
+        return self.execution.preemptions
+
+    @property
+    def length(self) -> int:
+        return len(self.execution.steps)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rasmodel": __version__,
+            "model": self.model_path,
+            "params": dict(self.params),
+            "property": self.property,
+            "message": self.message,
+            "preemptions": self.preemptions,
+            "choices": to_json(self.choices),
+            "trace": trace_rows(self.execution),
+            "blocked": [str(b) for b in self.execution.blocked],
+        }
+
+    def with_path(self, path: str) -> Counterexample:
+        return Counterexample(
+            self.model_path,
+            self.model_name,
+            self.params,
+            self.property,
+            self.message,
+            self.choices,
+            self.execution,
+            path,
+        )
+
+
+def trace_rows(execution: Execution) -> list[dict[str, Any]]:
+    """The trace of section 5: the emitted events, plus one row per step that emitted none.
+
+    Every step appears, so a reader sees the whole interleaving; rows for steps carry
+    `kind: "step"` and the step's label in `data`.
+    """
+    rows: list[dict[str, Any]] = []
+    emits: dict[int, list[Any]] = {}
+    for event in execution.trace:
+        emits.setdefault(event.step, []).append(event)
+    for event in emits.pop(-1, []):
+        rows.append(_row(event.as_dict()))
+    for step in execution.steps:
+        where = execution.where[step.index] if step.index < len(execution.where) else None
+        events = emits.get(step.index)
+        if events:
+            rows.extend(_row(e.as_dict(), where) for e in events)
+        else:
+            rows.append(
+                _row(
+                    {
+                        "step": step.index,
+                        "time": step.time,
+                        "actor": step.actor,
+                        "context": step.context,
+                        "kind": "step",
+                        "data": {"label": step.label},
+                    },
+                    where,
+                )
+            )
+    return rows
+
+
+def _row(row: dict[str, Any], where: Any = None) -> dict[str, Any]:
+    row["data"] = {k: _jsonable(v) for k, v in row["data"].items()}
+    if where is not None:
+        row["at"] = str(where)
+    return row
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return repr(value)
+
+
+@dataclass(frozen=True)
+class PropertyResult:
+    """One property's verdict, with the search effort spent when it was reached."""
+
+    name: str
+    kind: str
+    description: str
+    verdict: Verdict
+    executions: int
+    seconds: float
+    message: str = ""
+    counterexample: Counterexample | None = None
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Search statistics (`executions`: runs that reached their end)."""
+
+    executions: int = 0
+    steps: int = 0
+    seconds: float = 0.0
+    pruned: int = 0
+    max_depth_seen: int = 0
+    depth_bound_hit: int = 0
+
+
+@dataclass(frozen=True)
+class Result:
+    """What `rm.check()` returns."""
+
+    model_name: str
+    model_path: str
+    params: Mapping[str, Any]
+    strategy: str
+    reduction: str
+    bounds: Mapping[str, Any]
+    exhaustive: bool
+    stats: Stats
+    properties: tuple[PropertyResult, ...]
+    stopped_by: str | None = None
+    hints: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return all(p.verdict is not Verdict.VIOLATED for p in self.properties)
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        return {p.name: p.verdict.value for p in self.properties}
+
+    @property
+    def counterexamples(self) -> dict[str, Counterexample]:
+        return {p.name: p.counterexample for p in self.properties if p.counterexample}
+
+    def __getitem__(self, name: str) -> PropertyResult:
+        for prop in self.properties:
+            if prop.name == name:
+                return prop
+        raise KeyError(name)
