@@ -29,6 +29,17 @@ from rasmodel.watchdog import Watchdog
 STRATEGIES = ("dfs",)
 REDUCTIONS = ("none",)
 
+LIVELOCK_WINDOW = 32
+
+LIVELOCK_HINT = (
+    "An execution reached --max-depth ({depth} steps) with {actor} repeating "
+    "{label}{at} for its last {window} steps without writing tracked state: a busy-wait "
+    "written as a loop of `yield env.pause()` makes executions endless, so the search "
+    "stopped here (bounded). Write the wait as `yield env.wait_until(lambda: ...)`: the "
+    "process is then enabled only when the condition holds, and a wait that can never end "
+    "is reported as a deadlock."
+)
+
 DEPTH_HINT = (
     "Some executions hit --max-depth ({depth} steps), so the search is bounded. If a "
     "process busy-waits in a loop of `yield env.pause()`, every execution can run forever: "
@@ -124,6 +135,7 @@ class Search:
         self.steps = 0
         self.pruned = 0
         self.depth_hits = 0
+        self.livelock: str | None = None
         self.deepest = 0
         self.start = time.monotonic()
 
@@ -140,7 +152,12 @@ class Search:
         if self.progress is not None:
             self.progress(stats, self.deepest, "done")
         results = tuple(self._verdict(name, exhaustive, seconds) for name in self.names)
-        hints = (DEPTH_HINT.format(depth=self.opts.max_depth),) if self.depth_hits else ()
+        if self.livelock is not None:
+            hints: tuple[str, ...] = (self.livelock,)
+        elif self.depth_hits:
+            hints = (DEPTH_HINT.format(depth=self.opts.max_depth),)
+        else:
+            hints = ()
         return Result(
             self.model.name,
             self.model.path or "",
@@ -179,6 +196,8 @@ class Search:
             self._account(execution)
             if len(self.found) == len(self.names) or (opts.stop_first and self.found):
                 return "decided"
+            if self.livelock is not None:
+                return "livelock"
             if self.progress is not None and now - last_report > 0.1:
                 last_report = now
                 stats = Stats(self.executions, self.steps, now - self.start, self.pruned)
@@ -200,6 +219,7 @@ class Search:
             self.executions += 1
         if execution.reason is ExitReason.DEPTH:
             self.depth_hits += 1
+            self.livelock = self.livelock or _livelock(execution, self.opts.max_depth)
         for violation in execution.violations:
             if violation.property not in self.found:
                 elapsed = time.monotonic() - self.start
@@ -219,7 +239,9 @@ class Search:
         verdict = Verdict.HOLDS if exhaustive else Verdict.NO_VIOLATION_FOUND
         return PropertyResult(name, kind, description, verdict, self.executions, seconds)
 
-    def _counterexample(self, name: str, execution: Execution, violation: Violation) -> Counterexample:
+    def _counterexample(
+        self, name: str, execution: Execution, violation: Violation
+    ) -> Counterexample:
         selection = Selection.of(self.model, [name])
         choices = execution.choices[: violation.prefix]
         if self.opts.minimize:
@@ -258,6 +280,20 @@ _BUILTIN_DESCRIPTIONS = {
     "exception": "no process raises any other exception",
 }
 assert set(_BUILTIN_DESCRIPTIONS) == set(BUILTIN_PROPERTIES)
+
+
+def _livelock(execution: Execution, depth: int) -> str | None:
+    """The hint for an execution cut by depth whose tail only spins without writing."""
+    tail = execution.steps[-LIVELOCK_WINDOW:]
+    if len(tail) < LIVELOCK_WINDOW:
+        return None
+    if any(not key.startswith("emit:") for step in tail for key in step.writes):
+        return None
+    last = tail[-1]
+    at = f" at {execution.cut_at}" if execution.cut_at else ""
+    return LIVELOCK_HINT.format(
+        depth=depth, actor=last.actor, label=last.label, at=at, window=LIVELOCK_WINDOW
+    )
 
 
 def make_strategy(opts: Options) -> Strategy:

@@ -83,7 +83,7 @@ def count_preemptions(choices: Sequence[Choice], enabled: Sequence[Sequence[str]
     count = 0
     last: str | None = None
     runs = (c for c in choices if c.kind == RUN)
-    for choice, offered in zip(runs, enabled):
+    for choice, offered in zip(runs, enabled, strict=False):
         if last is not None and choice.value != last and last in offered:
             count += 1
         last = str(choice.value)

@@ -50,30 +50,71 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("model", metavar="MODEL.py", help="model file (path[:NAME] to pick one)")
     _add_model_options(check)
     check.add_argument(
-        "-p", "--property", dest="properties", action="append", default=[], metavar="PROP",
+        "-p",
+        "--property",
+        dest="properties",
+        action="append",
+        default=[],
+        metavar="PROP",
         help="check only this property (repeatable; built-ins: deadlock, assertion, exception)",
     )
-    check.add_argument("--strategy", default="dfs", choices=["dfs"],
-                       help="search strategy (default dfs: exhaustive depth-first)")
-    check.add_argument("--max-depth", type=int, default=1000, metavar="N",
-                       help="steps per execution before it is cut (default 1000)")
-    check.add_argument("--max-executions", type=int, metavar="N",
-                       help="stop after N executions (the result is then bounded)")
-    check.add_argument("--preemption-bound", type=int, metavar="N",
-                       help="explore with 0, 1, ... N preemptions (iterative context bounding): "
-                       "the first counterexample has the fewest preemptions")
-    check.add_argument("--time-limit", type=float, metavar="SECONDS",
-                       help="stop exploring after SECONDS (the result is then bounded)")
-    check.add_argument("--stop-first", action="store_true",
-                       help="stop at the first violation instead of deciding every property")
-    check.add_argument("--require-exhaustive", action="store_true",
-                       help="exit 3 when a bound stopped the search before it was exhaustive")
-    check.add_argument("--no-minimize", dest="minimize", action="store_false",
-                       help="report counterexamples as found, without minimising them")
-    check.add_argument("--out", metavar="DIR",
-                       help="write result.json and one <property>.json counterexample each")
-    check.add_argument("--format", choices=["text", "json", "junit"], default="text",
-                       help="what to print on stdout (default text)")
+    check.add_argument(
+        "--strategy",
+        default="dfs",
+        choices=["dfs"],
+        help="search strategy (default dfs: exhaustive depth-first)",
+    )
+    check.add_argument(
+        "--max-depth",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="steps per execution before it is cut (default 1000)",
+    )
+    check.add_argument(
+        "--max-executions",
+        type=int,
+        metavar="N",
+        help="stop after N executions (the result is then bounded)",
+    )
+    check.add_argument(
+        "--preemption-bound",
+        type=int,
+        metavar="N",
+        help="explore with 0, 1, ... N preemptions (iterative context bounding): "
+        "the first counterexample has the fewest preemptions",
+    )
+    check.add_argument(
+        "--time-limit",
+        type=float,
+        metavar="SECONDS",
+        help="stop exploring after SECONDS (the result is then bounded)",
+    )
+    check.add_argument(
+        "--stop-first",
+        action="store_true",
+        help="stop at the first violation instead of deciding every property",
+    )
+    check.add_argument(
+        "--require-exhaustive",
+        action="store_true",
+        help="exit 3 when a bound stopped the search before it was exhaustive",
+    )
+    check.add_argument(
+        "--no-minimize",
+        dest="minimize",
+        action="store_false",
+        help="report counterexamples as found, without minimising them",
+    )
+    check.add_argument(
+        "--out", metavar="DIR", help="write result.json and one <property>.json counterexample each"
+    )
+    check.add_argument(
+        "--format",
+        choices=["text", "json", "junit"],
+        default="text",
+        help="what to print on stdout (default text)",
+    )
 
     replay = sub.add_parser(
         "replay",
@@ -86,9 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("counterexample", metavar="COUNTEREXAMPLE.json")
     _add_model_options(replay)
 
-    lister = sub.add_parser("list", help="show a model's parameters and properties",
-                            description="Show a model's parameters (with defaults) and "
-                            "properties (with kinds).")
+    lister = sub.add_parser(
+        "list",
+        help="show a model's parameters and properties",
+        description="Show a model's parameters (with defaults) and properties (with kinds).",
+    )
     lister.add_argument("model", metavar="MODEL.py")
     lister.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return parser
@@ -96,11 +139,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "-D", "--param", dest="params", action="append", default=[], metavar="NAME=VALUE",
+        "-D",
+        "--param",
+        dest="params",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="set a model parameter (parsed as the type of its default)",
     )
-    parser.add_argument("--debug", action="store_true",
-                        help="show Python tracebacks for errors")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -193,9 +240,11 @@ def _replay(args: argparse.Namespace) -> int:
             f"{model.name!r} ({', '.join(model.all_property_names())})."
         )
     params = model.resolve_params(dict(data.get("params") or {}))
-    params = model.resolve_params({**params, **model.resolve_params(args.params)}) if (
-        args.params
-    ) else params
+    params = (
+        model.resolve_params({**params, **model.resolve_params(args.params)})
+        if (args.params)
+        else params
+    )
     try:
         choices = from_json(data.get("choices", []))
         execution = replay(model, params, prop, choices)

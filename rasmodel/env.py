@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 import simpy
 from simpy.events import PENDING, Initialize, Interruption
 
-from rasmodel.errors import ModelError, caller_location
+from rasmodel.errors import Location, ModelError, caller_location
 from rasmodel.process import Event, Pause, Process, WaitUntil, describe_event
 from rasmodel.state import Queue, Var, resource_snapshot, track_simpy_resources
 
@@ -115,7 +115,7 @@ class Env(simpy.Environment):
         self.steps: list[Step] = []
 
     # ----------------------------------------------------------------- model API
-    def process(  # type: ignore[override]
+    def process(
         self,
         generator: Generator[Any, Any, Any],
         name: str | None = None,
@@ -153,7 +153,7 @@ class Env(simpy.Environment):
         """A tracked FIFO queue (append/popleft/len/iteration are recorded)."""
         return self._track(name, Queue(self, name, items))
 
-    def event(self, label: str | None = None) -> Event:  # type: ignore[override]
+    def event(self, label: str | None = None) -> Event:
         """A SimPy event with a label for deadlock reports and traces."""
         return Event(self, label)
 
@@ -238,11 +238,13 @@ class Env(simpy.Environment):
             proc = self._processes[name]
         self._run_step(proc)
 
-    def start(self) -> None:
+    def start(self, build: Callable[..., Any] | None = None) -> None:
         """After the build: process the start events, so the first processes are ready."""
         if not self._processes:
+            code = getattr(build, "__code__", None)
             raise ModelError(
                 "the build function started no process.",
+                where=Location(code.co_filename, code.co_firstlineno) if code else None,
                 hint="Start processes with env.process(worker(), name=...) inside the build.",
             )
         self._drain("build")
@@ -458,9 +460,7 @@ class Env(simpy.Environment):
     def writes_fingerprint(self, writes: frozenset[str]) -> int:
         """A hash of the values a step wrote, for the replay determinism check."""
         state = self._state
-        return hash(
-            tuple((k, state[k].snapshot() if k in state else None) for k in sorted(writes))
-        )
+        return hash(tuple((k, state[k].snapshot() if k in state else None) for k in sorted(writes)))
 
 
 def _wake_label(wake: simpy.Event | None, guard: WaitUntil | None) -> str:
@@ -488,4 +488,3 @@ def _keeps_alive(event: simpy.Event) -> bool:
         else:
             return True
     return False
-

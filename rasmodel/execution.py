@@ -97,6 +97,7 @@ class Execution:
     blocked: tuple[Blocked, ...] = ()
     enabled: tuple[tuple[str, ...], ...] = ()
     where: tuple[Location | None, ...] = field(default=())
+    cut_at: Location | None = None
 
     @property
     def complete(self) -> bool:
@@ -168,6 +169,7 @@ class Runner:
         self.failed: set[str] = set()
         self.preemptions = 0
         self.where: list[Location | None] = []
+        self.cut_at: Location | None = None
         self.monitors: list[tuple[Property, Monitor]] = []
         self.env: Env | None = None
 
@@ -202,7 +204,7 @@ class Runner:
         system = self._build(env)
         reason = ExitReason.COMPLETE
         try:
-            env.start()
+            env.start(self.model.build_fn)
             self._check_invariants(system, -1)
             reason = self._loop(env, system)
         except Quiescent:
@@ -231,6 +233,7 @@ class Runner:
             blocked,
             tuple(self.enabled),
             tuple(self.where),
+            self.cut_at,
         )
 
     def _build(self, env: Env) -> Any:
@@ -271,6 +274,7 @@ class Runner:
         record_where = self.record_where
         while True:
             if len(steps) >= self.max_depth:
+                self.cut_at = env.processes[steps[-1].actor].suspended_at()
                 return ExitReason.DEPTH
             env.step()
             step = steps[-1]

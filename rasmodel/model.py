@@ -79,7 +79,8 @@ class Model:
             raise ModelError(
                 f"model {self.name!r} already has a property named {prop.name!r}.",
                 where=caller_location(4),
-                hint="Property names must be unique (deadlock, assertion and exception are built in).",
+                hint="Property names must be unique (deadlock, assertion and exception "
+                "are built in).",
             )
         self.properties[prop.name] = prop
 
@@ -125,12 +126,12 @@ def _split(text: str) -> tuple[str, str]:
 def parse_param(name: str, raw: Any, default: Any) -> Any:
     """Parse `raw` as the type of `default` (from the CLI it is a string)."""
     if not isinstance(raw, str):
-        if default is not None and not isinstance(raw, type(default)):
-            if not (isinstance(default, float) and isinstance(raw, int)):
-                raise UsageError(
-                    f"parameter {name}={raw!r} should be a {type(default).__name__} "
-                    f"like its default {default!r}."
-                )
+        widening = isinstance(default, float) and isinstance(raw, int)
+        if default is not None and not isinstance(raw, type(default)) and not widening:
+            raise UsageError(
+                f"parameter {name}={raw!r} should be a {type(default).__name__} "
+                f"like its default {default!r}."
+            )
         return raw
     try:
         if isinstance(default, bool):

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 class Event(simpy.Event):
     """SimPy's event with a label for reports; triggering and testing it are tracked."""
 
+    env: Env
+
     def __init__(self, env: Env, label: str | None = None) -> None:
         super().__init__(env)
         self.key = env._object_key("event")
@@ -29,16 +31,16 @@ class Event(simpy.Event):
 
     @property
     def triggered(self) -> bool:
-        self.env._footprint_reads.add(self.key)  # type: ignore[attr-defined]
+        self.env._footprint_reads.add(self.key)
         return self._value is not PENDING
 
     def succeed(self, value: Any | None = None) -> Event:
-        self.env._footprint_writes.add(self.key)  # type: ignore[attr-defined]
+        self.env._footprint_writes.add(self.key)
         super().succeed(value)
         return self
 
     def fail(self, exception: Exception) -> Event:
-        self.env._footprint_writes.add(self.key)  # type: ignore[attr-defined]
+        self.env._footprint_writes.add(self.key)
         super().fail(exception)
         return self
 
@@ -91,6 +93,8 @@ class WaitUntil(simpy.Event):
 class Process(simpy.Process):
     """A SimPy process with a deterministic name whose wake-ups wait for the explorer."""
 
+    env: Env
+
     def __init__(
         self,
         env: Env,
@@ -141,7 +145,7 @@ class Process(simpy.Process):
             interruption = self._deferred_interrupts.pop(0)
             self.env._make_ready(self, interruption)
             return
-        callbacks = getattr(target, "callbacks", False)
+        callbacks: Any = getattr(target, "callbacks", False)
         if callbacks is None:
             self.env._make_ready(self, target)
         elif isinstance(target, WaitUntil):
@@ -176,7 +180,10 @@ class Process(simpy.Process):
     def suspended_at(self) -> Location | None:
         """The model line where the generator is suspended, following `yield from`."""
         gen: Any = self._generator
+        code = getattr(gen, "gi_code", None)
         where: Location | None = None
+        if getattr(gen, "gi_frame", None) is None and code is not None:
+            return Location(code.co_filename, code.co_firstlineno, code.co_name)  # finished
         while gen is not None:
             frame = getattr(gen, "gi_frame", None) or getattr(gen, "cr_frame", None)
             if frame is None:
@@ -210,7 +217,7 @@ class _DeferrableInterruption(Interruption):
             process._deferred_interrupts.append(self)
             return
         process._detach()
-        process.env._make_ready(process, self)  # type: ignore[attr-defined]
+        process.env._make_ready(process, self)
 
 
 def describe_event(event: Any) -> str:
@@ -228,8 +235,7 @@ def describe_event(event: Any) -> str:
         key = getattr(resource, "_rasmodel_key", type(resource).__name__)
         return f"{type(event).__name__.lower()} on {key}"
     if isinstance(event, simpy.events.Condition):
-        parts = ", ".join(describe_event(e) for e in event._events if not e.processed)
-        return f"{type(event).__name__}({parts})"
+        joint = " | " if event._evaluate is simpy.events.Condition.any_events else " & "
+        return "(" + joint.join(describe_event(e) for e in event._events) + ")"
     label = getattr(event, "label", None)
     return f"event {label!r}" if label else type(event).__name__
-

@@ -27,7 +27,7 @@ class Counterexample:
     model_path: str
     model_name: str
     params: Mapping[str, Any]
-    property: str
+    property_name: str
     message: str
     choices: tuple[Choice, ...]
     execution: Execution
@@ -46,7 +46,7 @@ class Counterexample:
             "rasmodel": __version__,
             "model": self.model_path,
             "params": dict(self.params),
-            "property": self.property,
+            "property": self.property_name,
             "message": self.message,
             "preemptions": self.preemptions,
             "choices": to_json(self.choices),
@@ -59,7 +59,7 @@ class Counterexample:
             self.model_path,
             self.model_name,
             self.params,
-            self.property,
+            self.property_name,
             self.message,
             self.choices,
             self.execution,

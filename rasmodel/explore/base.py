@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from rasmodel.env import Env, Step
-from rasmodel.errors import NondeterminismError
+from rasmodel.errors import Location, NondeterminismError
 from rasmodel.execution import Execution, Scheduler
 
 
@@ -58,10 +58,11 @@ NONDETERMINISM_HINT = (
 )
 
 
-def diverged(index: int, what: str) -> NondeterminismError:
+def diverged(index: int, what: str, where: Location | None = None) -> NondeterminismError:
     """The error for a re-execution that does not match the first one."""
     return NondeterminismError(
         f"the model is nondeterministic: re-executing the same choices diverged at step "
         f"{index}: {what}.",
+        where=where,
         hint=NONDETERMINISM_HINT,
     )

@@ -36,14 +36,18 @@ class Branch:
     label: str = ""
     pos: int = 0
     fingerprint: int | None = None
+    wrote: frozenset[str] = frozenset()
 
     @property
     def chosen(self) -> Any:
         return self.order[self.pos]
 
     def preempts(self, option: Any) -> bool:
-        return self.kind == RUN and self.last is not None and option != self.last and (
-            self.last in self.offered
+        return (
+            self.kind == RUN
+            and self.last is not None
+            and option != self.last
+            and (self.last in self.offered)
         )
 
     def pinned(self) -> Branch:
@@ -61,12 +65,10 @@ class DfsTree:
     branches: list[Branch] = field(default_factory=list)
     deferred: list[list[Branch]] = field(default_factory=list)
     cursor: int = 0
-    _step_branch: int = -1
 
     def pick_actor(self, enabled: Sequence[str], last: str | None) -> str:
         index = self.cursor
         self.cursor += 1
-        self._step_branch = index
         if index < len(self.branches):
             branch = self.branches[index]
             if branch.kind != RUN or set(branch.offered) != set(enabled):
@@ -78,10 +80,10 @@ class DfsTree:
             order.remove(last)
             order.insert(0, last)
         branch = Branch(RUN, tuple(enabled), order, preemptions, last)
-        if self.bound is not None and preemptions >= self.bound and len(order) > 1:
-            if branch.preempts(order[1]):
-                self._defer(branch, order[1:])
-                branch.order = order[:1]
+        bounded = self.bound is not None and preemptions >= self.bound
+        if bounded and len(order) > 1 and branch.preempts(order[1]):
+            self._defer(branch, order[1:])
+            branch.order = order[:1]
         self.branches.append(branch)
         return branch.chosen
 
@@ -90,8 +92,10 @@ class DfsTree:
         self.cursor += 1
         if index < len(self.branches):
             branch = self.branches[index]
-            if branch.kind != CHOOSE or branch.label != label or len(branch.offered) != len(
-                options
+            if (
+                branch.kind != CHOOSE
+                or branch.label != label
+                or len(branch.offered) != len(options)
             ):
                 raise diverged(
                     self._step_number(),
@@ -106,15 +110,22 @@ class DfsTree:
         return 0
 
     def after_step(self, step: Step, env: Env) -> None:
-        branch = self.branches[self._step_branch]
+        # The step's writes depend on every choice made up to its end, so the
+        # fingerprint belongs to the last branch the step consumed.
+        branch = self.branches[self.cursor - 1]
         value = env.writes_fingerprint(step.writes) if step.writes else 0
         if branch.fingerprint is None:
             branch.fingerprint = value
+            branch.wrote = step.writes
         elif branch.fingerprint != value:
+            if branch.wrote != step.writes:
+                what = f"it first wrote {sorted(branch.wrote)}, now {sorted(step.writes)}"
+            else:
+                what = f"it wrote {sorted(step.writes)} with other values than the first time"
             raise diverged(
                 step.index,
-                f"{step.actor} ({step.label}) wrote {sorted(step.writes)} with different "
-                "values than the first time",
+                f"the step of {step.actor} ({step.label}) changed: {what}",
+                env.processes[step.actor].suspended_at(),
             )
 
     def advance(self) -> bool:

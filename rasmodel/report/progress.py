@@ -26,7 +26,9 @@ class Progress:
             from rich.console import Console
             from rich.live import Live
 
-            self._live = Live("", console=Console(stderr=True), transient=True, refresh_per_second=8)
+            self._live = Live(
+                "", console=Console(stderr=True), transient=True, refresh_per_second=8
+            )
             self._live.__enter__()
         return self
 

@@ -6,10 +6,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from rasmodel import __version__
+from rasmodel.choices import RUN
 from rasmodel.execution import Execution
 from rasmodel.result import Counterexample, Result, Verdict
 
-_MARK = {Verdict.HOLDS: "holds", Verdict.VIOLATED: "VIOLATED", Verdict.NO_VIOLATION_FOUND: "bounded"}
+_MARK = {
+    Verdict.HOLDS: "holds",
+    Verdict.VIOLATED: "VIOLATED",
+    Verdict.NO_VIOLATION_FOUND: "bounded",
+}
 
 
 def format_params(params: Mapping[str, Any]) -> str:
@@ -51,6 +56,7 @@ def _bounded_by(result: Result) -> str:
         "max-executions": "stopped by --max-executions",
         "time-limit": "stopped by --time-limit",
         "decided": "stopped: every property decided",
+        "livelock": "stopped: an execution spins without end",
     }
     if result.stopped_by in reasons:
         return f"not exhaustive ({reasons[result.stopped_by]})"
@@ -64,7 +70,7 @@ def _bounded_by(result: Result) -> str:
 def counterexample_lines(cex: Counterexample, model_path: str = "") -> list[str]:
     """The violation message, its trace table and how to replay it."""
     steps = cex.execution.steps
-    head = f"{cex.property} violated: {cex.message}"
+    head = f"{cex.property_name} violated: {cex.message}"
     lines = [head, f"  {cex.preemptions} preemption(s), {len(steps)} steps"]
     lines += trace_table(cex.execution)
     if cex.path:
@@ -75,12 +81,18 @@ def counterexample_lines(cex: Counterexample, model_path: str = "") -> list[str]
 def trace_table(execution: Execution, *, indent: str = "  ") -> list[str]:
     """Step, time, context, actor, event: one row per step, one more per emitted event."""
     emitted: dict[int, list[str]] = {}
+    index = -1
+    for choice in execution.choices:  # choose decisions belong to the step they ran in
+        if choice.kind == RUN:
+            index += 1
+        else:
+            emitted.setdefault(index, []).append(f"choose {choice.label} -> {choice.shown!r}")
     for event in execution.trace:
         data = " ".join(f"{k}={v!r}" for k, v in event.data.items())
-        emitted.setdefault(event.step, []).append(f"{event.kind} {data}".rstrip())
+        emitted.setdefault(event.step, []).append(f"emit {event.kind} {data}".rstrip())
     rows: list[tuple[str, str, str, str, str]] = []
     for text in emitted.get(-1, []):
-        rows.append(("build", "", "", "", "emit " + text))
+        rows.append(("build", "", "", "", text))
     previous: str | None = None
     for i, step in enumerate(execution.steps):
         where = execution.where[i] if i < len(execution.where) else None
@@ -88,9 +100,11 @@ def trace_table(execution: Execution, *, indent: str = "  ") -> list[str]:
         label = step.label + (f"  [{where}]" if where else "")
         if step.finished:
             label += "  (exits)"
-        rows.append((str(step.index), f"{step.time:g}", step.context or "-", step.actor + mark, label))
+        rows.append(
+            (str(step.index), f"{step.time:g}", step.context or "-", step.actor + mark, label)
+        )
         for text in emitted.get(step.index, []):
-            rows.append(("", "", "", "", "emit " + text))
+            rows.append(("", "", "", "", text))
         previous = step.actor
     header = ("step", "time", "context", "actor", "event")
     widths = [max(len(r[c]) for r in [header, *rows]) for c in range(4)]

@@ -1,0 +1,51 @@
+"""Shared helpers: write a model file, run the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import rasmodel as rm
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "models" / "examples"
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m rasmodel ARGS` the way a user would, output piped."""
+    env = dict(os.environ, PYTHONHASHSEED="random", COLUMNS="200")
+    return subprocess.run(
+        [sys.executable, "-m", "rasmodel", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env=env,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def model_file(tmp_path: Path):
+    """Write model source (dedented) to a file and return its path as a string."""
+
+    def write(source: str, name: str = "model.py") -> str:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(source))
+        return str(path)
+
+    return write
+
+
+@pytest.fixture
+def check_source(model_file):
+    """Check model source through the Python API."""
+
+    def run(source: str, **options) -> rm.Result:
+        return rm.check(model_file(source), **options)
+
+    return run

@@ -1,0 +1,218 @@
+"""The real command line, run in a subprocess: outputs, files, exit codes, bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from tests.conftest import EXAMPLES, ROOT, run_cli
+
+LOST_UPDATE = str(EXAMPLES / "lost_update.py")
+
+
+def _no_traceback(proc) -> None:
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_check_prints_verdicts_and_the_counterexample_trace(tmp_path: Path) -> None:
+    proc = run_cli("check", LOST_UPDATE, "--out", str(tmp_path))
+    assert proc.returncode == 1
+    assert "VIOLATED  all_counted" in proc.stdout
+    assert "counter is 1" in proc.stdout
+    assert "step  time  context  actor" in proc.stdout
+    assert "(preempts w0)" in proc.stdout
+    assert proc.stderr == ""  # no progress display when piped
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["exhaustive"] is True
+    assert result["stats"]["executions"] == 6
+    verdicts = {p["name"]: p["verdict"] for p in result["properties"]}
+    assert verdicts == {
+        "all_counted": "violated",
+        "deadlock": "holds",
+        "assertion": "holds",
+        "exception": "holds",
+    }
+    cex_path = [p for p in result["properties"] if p["name"] == "all_counted"][0]["counterexample"]
+    cex = json.loads(Path(cex_path).read_text())
+    assert cex["property"] == "all_counted"
+    assert cex["message"] == "counter is 1"
+    assert cex["params"] == {"workers": 2, "atomic": False}
+    assert cex["choices"][0] == {"run": "w0"}
+    assert {"step", "time", "actor", "context", "kind", "data"} <= set(cex["trace"][0])
+
+
+def test_holding_model_exits_zero_and_says_exhaustive() -> None:
+    proc = run_cli("check", LOST_UPDATE, "-D", "atomic=true", "-D", "workers=3")
+    assert proc.returncode == 0, proc.stderr
+    assert "exhaustive" in proc.stdout
+    assert "holds     all_counted" in proc.stdout
+
+
+def test_json_format_is_the_result_document() -> None:
+    proc = run_cli("check", LOST_UPDATE, "--format", "json")
+    assert proc.returncode == 1
+    data = json.loads(proc.stdout)
+    assert data["model"].endswith("lost_update.py")
+    assert data["properties"][0]["verdict"] == "violated"
+    assert data["stats"]["steps"] == 24
+
+
+def test_junit_format_parses_with_one_failure() -> None:
+    proc = run_cli("check", LOST_UPDATE, "--format", "junit")
+    root = ET.fromstring(proc.stdout)
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("failures") == "1"
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    assert cases["all_counted"].find("failure") is not None
+    assert cases["deadlock"].find("failure") is None
+
+
+def test_require_exhaustive_exits_3_when_bounded() -> None:
+    args = ("check", LOST_UPDATE, "-D", "atomic=true", "--max-executions", "2")
+    assert run_cli(*args).returncode == 0
+    assert run_cli(*args, "--require-exhaustive").returncode == 3
+
+
+def test_property_selection() -> None:
+    proc = run_cli("check", LOST_UPDATE, "-p", "deadlock")
+    assert proc.returncode == 0
+    assert "all_counted" not in proc.stdout
+
+
+def test_replay_exit_codes(tmp_path: Path) -> None:
+    run_cli("check", LOST_UPDATE, "--out", str(tmp_path))
+    cex = str(tmp_path / "all_counted.json")
+    reproduced = run_cli("replay", LOST_UPDATE, cex)
+    assert reproduced.returncode == 1
+    assert "all_counted violated: counter is 1" in reproduced.stdout
+    fixed = run_cli("replay", LOST_UPDATE, cex, "-D", "atomic=true")
+    assert fixed.returncode == 0
+    assert "holds on this sequence" in fixed.stdout
+    renamed = tmp_path / "renamed.py"
+    renamed.write_text(Path(LOST_UPDATE).read_text().replace('name=f"w{i}"', 'name=f"x{i}"'))
+    gone = run_cli("replay", str(renamed), cex)
+    assert gone.returncode == 2
+    assert "no longer fits" in gone.stderr
+    _no_traceback(gone)
+
+
+def test_list_shows_parameters_and_properties() -> None:
+    proc = run_cli("list", LOST_UPDATE)
+    assert proc.returncode == 0
+    assert "workers = 2 (int)" in proc.stdout
+    assert "all_counted" in proc.stdout and "final" in proc.stdout
+
+
+def test_help_lists_the_options() -> None:
+    proc = run_cli("check", "--help")
+    assert proc.returncode == 0
+    for flag in ("--max-depth", "--preemption-bound", "--out", "--format", "-D"):
+        assert flag in proc.stdout
+
+
+BAD_MODELS = {
+    "syntax": (
+        "import rasmodel as rm\nmodel = rm.Model('x')\ndef f(:\n    pass\n",
+        "syntax error",
+        ":3",
+    ),
+    "import": ("import rasmodel as rm\nimport not_a_module_xyz\n", "not_a_module_xyz", ":2"),
+    "no_model": ("x = 1\n", "defines no rasmodel Model", ":1"),
+    "build_raises": (
+        "import rasmodel as rm\nmodel = rm.Model('x')\n\n@model.build\ndef build(env):\n"
+        "    return 1 / 0\n",
+        "ZeroDivisionError",
+        ":6",
+    ),
+    "no_process": (
+        "import rasmodel as rm\nmodel = rm.Model('x')\n\n@model.build\ndef build(env):\n"
+        "    env.var('v', 0)\n",
+        "started no process",
+        ":4",
+    ),
+    "random": (
+        "import random\nimport rasmodel as rm\nmodel = rm.Model('x')\n\n@model.build\n"
+        "def build(env):\n    v = env.var('v', 0)\n    def p():\n        yield env.pause()\n"
+        "        v.value = random.random()\n        yield env.pause()\n"
+        "    env.process(p(), name='p')\n    env.process(p(), name='q')\n",
+        "nondeterministic",
+        ":11",
+    ),
+    "set_order": (
+        "import rasmodel as rm\nmodel = rm.Model('x')\n\nclass Task:\n"
+        "    def __init__(self, n):\n        self.n = n\n\n@model.build\ndef build(env):\n"
+        "    order = env.queue('order')\n    def p(t):\n        order.append(t.n)\n"
+        "        yield env.pause()\n    for t in {Task(i) for i in range(6)}:\n"
+        "        env.process(p(t))\n",
+        "nondeterministic",
+        "",
+    ),
+    "not_a_generator": (
+        "import rasmodel as rm\nmodel = rm.Model('x')\n\n@model.build\ndef build(env):\n"
+        "    def p():\n        return 1\n    env.process(p(), name='p')\n",
+        "not a generator",
+        ":8",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_MODELS))
+def test_bad_models_exit_2_with_one_paragraph(tmp_path: Path, case: str) -> None:
+    source, needle, line = BAD_MODELS[case]
+    path = tmp_path / f"{case}.py"
+    path.write_text(source)
+    proc = run_cli("check", str(path))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert needle in proc.stderr
+    assert f"{case}.py{line}" in proc.stderr
+    assert proc.stderr.startswith("rasmodel: error:")
+    assert proc.stderr.count("\n") == 1  # one paragraph
+    _no_traceback(proc)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("check", "missing_model.py"), "no such model file"),
+        (("check", LOST_UPDATE, "-p", "nope"), "no property 'nope'"),
+        (("check", LOST_UPDATE, "-D", "nope=1"), "no parameter 'nope'"),
+        (("check", LOST_UPDATE, "-D", "workers=many"), "not a valid int"),
+        (("check", LOST_UPDATE, "-D", "workers"), "NAME=VALUE"),
+        (("check", LOST_UPDATE, "--max-depth", "-1"), "non-negative"),
+        (("check", LOST_UPDATE, "--bogus"), "unrecognized arguments"),
+        (("replay", LOST_UPDATE, "missing.json"), "no such counterexample"),
+    ],
+)
+def test_usage_errors_exit_2(args: tuple[str, ...], needle: str) -> None:
+    proc = run_cli(*args)
+    assert proc.returncode == 2
+    assert needle in proc.stderr
+    _no_traceback(proc)
+
+
+def test_spin_loop_on_pause_stops_bounded_with_the_wait_until_hint(tmp_path: Path) -> None:
+    path = tmp_path / "spin.py"
+    path.write_text(
+        "import rasmodel as rm\nmodel = rm.Model('spin')\n\n@model.build\ndef build(env):\n"
+        "    flag = env.var('flag', False)\n    def setter():\n        yield env.pause()\n"
+        "        flag.value = True\n    def spinner():\n        while not flag.value:\n"
+        "            yield env.pause('spin')\n"
+        "    env.process(setter(), name='setter')\n    env.process(spinner(), name='spinner')\n"
+    )
+    proc = run_cli("check", str(path), "--max-depth", "200")
+    assert proc.returncode == 0
+    assert "bounded" in proc.stdout
+    assert "wait_until" in proc.stdout
+    assert "spin.py:12" in proc.stdout
+    assert run_cli("check", str(path), "--require-exhaustive").returncode == 3
+
+
+def test_a_model_importing_its_sibling_module_runs_from_any_directory(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLES / "lost_update.py", tmp_path / "lost_update.py")
+    proc = run_cli("check", "lost_update.py", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert str(ROOT) not in proc.stdout
