@@ -216,3 +216,79 @@ def test_a_model_importing_its_sibling_module_runs_from_any_directory(tmp_path: 
     proc = run_cli("check", "lost_update.py", cwd=tmp_path)
     assert proc.returncode == 1
     assert str(ROOT) not in proc.stdout
+
+
+def test_progress_line_is_drawn_on_a_terminal() -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rasmodel",
+            "check",
+            str(EXAMPLES / "dining_philosophers.py"),
+            "-D",
+            "n=4",
+            "-D",
+            "ordered=true",
+            "--max-executions",
+            "3000",
+        ],
+        stdin=follower,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        cwd=ROOT,
+        env=dict(os.environ, TERM="xterm", COLUMNS="200"),
+        timeout=120,
+    )
+    os.close(follower)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(leader)
+    assert proc.returncode == 0
+    assert b"executions" in drawn and b"steps/s" in drawn
+
+
+def test_stop_first_stops_at_the_first_violation() -> None:
+    proc = run_cli(
+        "check", str(EXAMPLES / "dining_philosophers.py"), "--stop-first", "--format", "json"
+    )
+    data = json.loads(proc.stdout)
+    assert proc.returncode == 1
+    assert data["stopped_by"] == "decided"
+    assert data["stats"]["executions"] < 795
+    verdicts = {p["name"]: p["verdict"] for p in data["properties"]}
+    assert verdicts["deadlock"] == "violated"
+    assert verdicts["everyone_ate"] == "no-violation-found"
+
+
+def test_time_limit_bounds_the_search() -> None:
+    proc = run_cli(
+        "check",
+        str(EXAMPLES / "dining_philosophers.py"),
+        "-D",
+        "n=5",
+        "-D",
+        "ordered=true",
+        "--time-limit",
+        "0.5",
+        "--format",
+        "json",
+    )
+    data = json.loads(proc.stdout)
+    assert proc.returncode == 0
+    assert data["exhaustive"] is False
+    assert data["stopped_by"] == "time-limit"
+    assert data["stats"]["seconds"] < 5
