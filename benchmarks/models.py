@@ -45,3 +45,26 @@ def lost_update(workers: int) -> rm.Model:
         return counter.value == params["workers"]
 
     return model
+
+
+def readers_writer(readers: int) -> rm.Model:
+    """One writer and N readers of one variable: 2^N orders of the reads and the write."""
+    model = rm.Model(f"readers-writer-{readers}", params={"readers": readers})
+
+    @model.build
+    def build(env: rm.Env, readers: int) -> None:
+        x = env.var("x", 0)
+
+        def writer():
+            x.value = 1
+            yield env.pause()
+
+        def reader(seen: rm.Var[int]):
+            seen.value = x.value
+            yield env.pause()
+
+        env.process(writer(), name="writer")
+        for i in range(readers):
+            env.process(reader(env.var(f"seen{i}", -1)), name=f"r{i}")
+
+    return model

@@ -14,11 +14,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rasmodel.errors import ModelError, UsageError
+from rasmodel.errors import ModelError, RasmodelError, UsageError
 from rasmodel.execution import Execution, ExitReason, Runner, Scheduler, Selection, Violation
-from rasmodel.explore.base import Strategy
+from rasmodel.explore.base import Strategy, diverged
 from rasmodel.explore.dfs import DepthFirst
-from rasmodel.explore.replay import StrictReplay
+from rasmodel.explore.dpor import DporTree, Visibility
+from rasmodel.explore.replay import DeterminismProbe, StrictReplay
 from rasmodel.loader import load_model
 from rasmodel.minimize import Minimizer
 from rasmodel.model import Model
@@ -27,7 +28,7 @@ from rasmodel.result import Counterexample, PropertyResult, Result, Stats, Verdi
 from rasmodel.watchdog import Watchdog
 
 STRATEGIES = ("dfs",)
-REDUCTIONS = ("none",)
+REDUCTIONS = ("dpor", "none")
 
 LIVELOCK_WINDOW = 32
 
@@ -56,7 +57,7 @@ class Options:
     properties: Sequence[str] = ()
     params: Mapping[str, Any] | Sequence[str] = ()
     strategy: str = "dfs"
-    reduction: str = "none"
+    reduction: str = "dpor"
     max_depth: int = 1000
     max_executions: int | None = None
     time_limit: float | None = None
@@ -64,6 +65,7 @@ class Options:
     seed: int | None = None
     stop_first: bool = False
     minimize: bool = True
+    collect_states: bool = False
     minimize_executions: int = 2000
     minimize_seconds: float = 5.0
     step_timeout: float = 10.0
@@ -111,6 +113,44 @@ def check(
         return Search(model, params, names, opts, progress, dog.tick).run()
 
 
+def cross_check(model: Model | str, **options: Any) -> Result:
+    """Check with DPOR and with plain enumeration; fail unless both reach the same
+    verdicts and the same set of distinct final states. Returns the DPOR result."""
+    if isinstance(model, str):
+        model = load_model(model)
+    options = {**options, "collect_states": True}
+    options.pop("reduction", None)
+    plain = check(model, reduction="none", **options)
+    reduced = check(model, reduction="dpor", **options)
+    differences = [
+        f"{name} is {reduced.verdicts[name]} with dpor but {verdict} without"
+        for name, verdict in plain.verdicts.items()
+        if reduced.verdicts.get(name) != verdict
+    ]
+    if plain.exhaustive and reduced.exhaustive:
+        assert plain.final_states is not None and reduced.final_states is not None
+        missing = len(plain.final_states - reduced.final_states)
+        extra = len(reduced.final_states - plain.final_states)
+        if missing or extra:
+            differences.append(
+                f"{missing} final state(s) are reached only without reduction and {extra} "
+                "only with it"
+            )
+    if differences:
+        raise CrossCheckFailed(
+            f"--cross-check failed for model {model.name!r}: {'; '.join(differences)}. "
+            "The model most likely shares state that is not tracked (a plain list, a "
+            "global, an attribute of an object): the reduction cannot see those accesses. "
+            "Keep shared state in env.var, env.queue, env.event or SimPy resources; if it "
+            "all is tracked, this is a rasmodel bug worth reporting with this model."
+        )
+    return reduced
+
+
+class CrossCheckFailed(RasmodelError):
+    """DPOR and plain enumeration disagree (exit 2)."""
+
+
 class Search:
     """One check: the exploration loop and its bookkeeping."""
 
@@ -136,11 +176,12 @@ class Search:
         self.pruned = 0
         self.depth_hits = 0
         self.livelock: str | None = None
+        self.final_states: set[Any] = set()
         self.deepest = 0
         self.start = time.monotonic()
 
     def run(self) -> Result:
-        strategy = make_strategy(self.opts)
+        strategy = make_strategy(self.opts, self.selection)
         stopped_by = self._explore(strategy)
         seconds = time.monotonic() - self.start
         exhaustive = strategy.exhaustive and stopped_by in (None, "decided")
@@ -175,6 +216,7 @@ class Search:
             results,
             stopped_by,
             hints,
+            frozenset(self.final_states) if self.opts.collect_states else None,
         )
 
     # ---------------------------------------------------------------- search
@@ -191,10 +233,14 @@ class Search:
             if scheduler is None:
                 return None
             selection = self.selection.without(set(self.found))
-            execution = self._run(scheduler, selection)
+            first = self.executions == 0 and self.pruned == 0
+            execution = self._run(scheduler, selection, record_fingerprints=first)
+            if first:
+                self._probe(execution, selection)
             strategy.finished(execution)
             self._account(execution)
-            if len(self.found) == len(self.names) or (opts.stop_first and self.found):
+            decided = len(self.found) == len(self.names) and not opts.collect_states
+            if decided or (opts.stop_first and self.found):
                 return "decided"
             if self.livelock is not None:
                 return "livelock"
@@ -205,9 +251,26 @@ class Search:
 
     def _run(self, scheduler: Scheduler, selection: Selection, **kw: Any) -> Execution:
         self.tick()
+        kw.setdefault("stop_when_decided", not self.opts.collect_states)
         return Runner(
             self.model, self.params, selection, scheduler, max_depth=self.opts.max_depth, **kw
         ).run()
+
+    def _probe(self, first: Execution, selection: Selection) -> None:
+        """Replay the first execution once: a nondeterministic model shows up here even
+        when the reduction never re-executes the steps that differ."""
+        again = self._run(DeterminismProbe(first), selection)
+        if again.choices != first.choices:
+            index = next(
+                (i for i, (a, b) in enumerate(zip(first.choices, again.choices, strict=False)) if a != b),
+                min(len(first.choices), len(again.choices)),
+            )
+            raise diverged(
+                index,
+                f"the first execution made {len(first.choices)} choices, the same choices "
+                f"replayed made {len(again.choices)} (they differ from choice {index})",
+                self.model.defined_at,
+            )
 
     def _account(self, execution: Execution) -> None:
         length = len(execution.steps)
@@ -217,6 +280,8 @@ class Search:
             self.pruned += 1
         else:
             self.executions += 1
+        if self.opts.collect_states and execution.final_state is not None:
+            self.final_states.add(execution.final_state)
         if execution.reason is ExitReason.DEPTH:
             self.depth_hits += 1
             self.livelock = self.livelock or _livelock(execution, self.opts.max_depth)
@@ -296,9 +361,26 @@ def _livelock(execution: Execution, depth: int) -> str | None:
     )
 
 
-def make_strategy(opts: Options) -> Strategy:
-    """The strategy object for `--strategy`."""
-    return DepthFirst(preemption_bound=opts.preemption_bound)
+def make_strategy(opts: Options, selection: Selection) -> Strategy:
+    """The strategy object for `--strategy` and `--reduction`."""
+    if opts.reduction == "none":
+        return DepthFirst(preemption_bound=opts.preemption_bound)
+    visibility = Visibility(watched_kinds(selection))
+    return DepthFirst(
+        preemption_bound=opts.preemption_bound,
+        tree=lambda bound, root: DporTree(bound, root, visibility),
+    )
+
+
+def watched_kinds(selection: Selection) -> frozenset[str] | None:
+    """The emitted kinds the selected trace properties read (None: all of them)."""
+    kinds: set[str] = set()
+    for prop in selection.traces:
+        reads = prop.reads_emits
+        if reads is None:
+            return None
+        kinds |= reads
+    return frozenset(kinds)
 
 
 def replay(

@@ -67,6 +67,7 @@ class Step:
     writes: frozenset[str]
     cause: int
     finished: bool
+    guard: frozenset[str] | None = None
 
 
 class Hooks(Protocol):
@@ -266,8 +267,10 @@ class Env(simpy.Environment):
         writes = self._footprint_writes
         reads.clear()
         writes.clear()
+        reads.add(proc.key)  # what interrupts and joins of this process write
         wake = proc._wake
         guard = proc._guard
+        guard_reads: frozenset[str] | None = None
         label = _wake_label(wake, guard)
         cause = getattr(wake, "_rasmodel_cause", -1) if wake is not None else -1
         self._active_proc = proc
@@ -284,6 +287,7 @@ class Env(simpy.Environment):
                         "check and the step.",
                         hint="Predicates must read only tracked state (env.var, env.queue).",
                     )
+                guard_reads = frozenset(reads)
                 guard.callbacks = None  # type: ignore[assignment]
                 guard._ok = True
                 guard._value = None
@@ -313,6 +317,7 @@ class Env(simpy.Environment):
             self._active_proc = None
         self._drain(proc._name)
         self._last_actor = proc._name
+        proc.last_step = self._step_index
         step = Step(
             self._step_index,
             proc._name,
@@ -323,6 +328,7 @@ class Env(simpy.Environment):
             frozenset(writes),
             cause,
             finished,
+            guard_reads,
         )
         self.steps.append(step)
         if self._guarded:
@@ -444,6 +450,14 @@ class Env(simpy.Environment):
     def _register_resource(self, resource: Any) -> None:
         resource._rasmodel_key = self._object_key(type(resource).__name__)
         self._resources.append(resource)
+
+    def pending_guards(self) -> list[tuple[str, frozenset[str], int]]:
+        """Processes still waiting in wait_until: (name, keys the guard reads, last step)."""
+        return [
+            (name, proc._guard.reads, proc.last_step)
+            for name, proc in self._guarded.items()
+            if proc._guard is not None
+        ]
 
     def live_processes(self) -> list[Process]:
         """Processes that have not finished, in creation order."""

@@ -98,6 +98,9 @@ class Execution:
     enabled: tuple[tuple[str, ...], ...] = ()
     where: tuple[Location | None, ...] = field(default=())
     cut_at: Location | None = None
+    pending_guards: tuple[tuple[str, frozenset[str], int], ...] = ()
+    observed: frozenset[str] = frozenset()
+    fingerprints: tuple[int, ...] = ()  # per step, with record_fingerprints=True
 
     @property
     def complete(self) -> bool:
@@ -155,6 +158,8 @@ class Runner:
         max_depth: int,
         record_where: bool = False,
         stop_after_choices: int | None = None,
+        stop_when_decided: bool = True,
+        record_fingerprints: bool = False,
     ) -> None:
         self.model = model
         self.params = dict(params)
@@ -163,6 +168,8 @@ class Runner:
         self.max_depth = max_depth
         self.record_where = record_where
         self.stop_after_choices = stop_after_choices
+        self.stop_when_decided = stop_when_decided
+        self.fingerprints: list[int] | None = [] if record_fingerprints else None
         self.choices: list[Choice] = []
         self.enabled: list[tuple[str, ...]] = []
         self.violations: list[Violation] = []
@@ -170,6 +177,7 @@ class Runner:
         self.preemptions = 0
         self.where: list[Location | None] = []
         self.cut_at: Location | None = None
+        self.observed: set[str] = set()
         self.monitors: list[tuple[Property, Monitor]] = []
         self.env: Env | None = None
 
@@ -234,6 +242,9 @@ class Runner:
             tuple(self.enabled),
             tuple(self.where),
             self.cut_at,
+            tuple(env.pending_guards()),
+            frozenset(self.observed),
+            tuple(self.fingerprints or ()),
         )
 
     def _build(self, env: Env) -> Any:
@@ -280,19 +291,26 @@ class Runner:
             step = steps[-1]
             if record_where:
                 self.where.append(env.processes[step.actor].suspended_at())
+            if self.fingerprints is not None:
+                self.fingerprints.append(env.writes_fingerprint(step.writes))
             scheduler.after_step(step, env)
             if invariants:
                 self._check_invariants(system, step.index)
-            if len(self.failed) == len(self.selection):
+            if self.stop_when_decided and len(self.failed) == len(self.selection):
                 return ExitReason.DECIDED
 
     def _check_invariants(self, system: Any, step: int) -> None:
+        reads = self.env._footprint_reads if self.env is not None else None
+        if reads is not None:
+            reads.clear()
         for prop in self.selection.invariants:
             if prop.name not in self.failed:
                 assert prop.fn is not None
                 message = judge(prop.fn, system, self.params)
                 if message is not None:
                     self._violate(prop.name, message, step)
+        if reads:
+            self.observed |= reads
 
     def _check_end(self, env: Env, system: Any, *, clean: bool) -> None:
         if clean:

@@ -115,7 +115,7 @@ class Process(simpy.Process):
         self._wake: simpy.Event | None = None
         self._guard: WaitUntil | None = None
         self._deferred_interrupts: list[Interruption] = []
-        self._children = 0
+        self.last_step = -1
         self._target = simpy.events.Initialize(env, self)
 
     @property
@@ -132,6 +132,7 @@ class Process(simpy.Process):
 
     def interrupt(self, cause: Any | None = None) -> None:
         """Throw `simpy.Interrupt(cause)` into this process as a step of its own."""
+        self.env._footprint_writes.add(self.key)
         _DeferrableInterruption(self, cause)
 
     def _resume(self, event: simpy.Event) -> None:

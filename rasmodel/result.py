@@ -159,6 +159,7 @@ class Result:
     properties: tuple[PropertyResult, ...]
     stopped_by: str | None = None
     hints: tuple[str, ...] = field(default=())
+    final_states: frozenset[Any] | None = None  # with collect_states=True
 
     @property
     def ok(self) -> bool:

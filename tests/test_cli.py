@@ -28,7 +28,7 @@ def test_check_prints_verdicts_and_the_counterexample_trace(tmp_path: Path) -> N
     assert proc.stderr == ""  # no progress display when piped
     result = json.loads((tmp_path / "result.json").read_text())
     assert result["exhaustive"] is True
-    assert result["stats"]["executions"] == 6
+    assert result["stats"]["executions"] == 4  # one per Mazurkiewicz trace (DPOR)
     verdicts = {p["name"]: p["verdict"] for p in result["properties"]}
     assert verdicts == {
         "all_counted": "violated",
@@ -58,7 +58,8 @@ def test_json_format_is_the_result_document() -> None:
     data = json.loads(proc.stdout)
     assert data["model"].endswith("lost_update.py")
     assert data["properties"][0]["verdict"] == "violated"
-    assert data["stats"]["steps"] == 24
+    assert data["stats"]["steps"] == 16
+    assert data["reduction"] == "dpor"
 
 
 def test_junit_format_parses_with_one_failure() -> None:

@@ -14,7 +14,7 @@ first counterexample found has the fewest preemptions.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,8 @@ from rasmodel.choices import CHOOSE, RUN
 from rasmodel.env import Env, Step
 from rasmodel.execution import Execution, ExitReason
 from rasmodel.explore.base import diverged
+
+Footprint = tuple[frozenset[str], frozenset[str]]  # (reads, writes) of an explored step
 
 
 @dataclass(slots=True)
@@ -37,6 +39,8 @@ class Branch:
     pos: int = 0
     fingerprint: int | None = None
     wrote: frozenset[str] = frozenset()
+    sleep: dict[str, Footprint] = field(default_factory=dict)
+    footprints: dict[str, Footprint] = field(default_factory=dict)
 
     @property
     def chosen(self) -> Any:
@@ -73,7 +77,14 @@ class DfsTree:
             branch = self.branches[index]
             if branch.kind != RUN or set(branch.offered) != set(enabled):
                 raise diverged(self._step_number(), self._offer_mismatch(branch, enabled))
-            return branch.chosen
+        else:
+            branch = self._new_run_branch(index, enabled, last)
+            self.branches.append(branch)
+        self._entered(index)
+        return str(branch.chosen)
+
+    def _new_run_branch(self, index: int, enabled: Sequence[str], last: str | None) -> Branch:
+        """A new scheduling point: every enabled actor, the running one first."""
         preemptions = self._preemptions_before(index)
         order = list(enabled)
         if last is not None and last in enabled:
@@ -84,8 +95,11 @@ class DfsTree:
         if bounded and len(order) > 1 and branch.preempts(order[1]):
             self._defer(branch, order[1:])
             branch.order = order[:1]
-        self.branches.append(branch)
-        return branch.chosen
+        return branch
+
+    def _entered(self, index: int) -> None:
+        """Called with the branch index of every scheduling point, replayed or new."""
+        return None
 
     def pick_option(self, label: str, options: Sequence[Any]) -> int:
         index = self.cursor
@@ -128,16 +142,21 @@ class DfsTree:
                 env.processes[step.actor].suspended_at(),
             )
 
+    def finished(self, execution: Execution) -> None:
+        """Learn from an execution before backtracking (DPOR adds branches here)."""
+        return None
+
     def advance(self) -> bool:
         """Backtrack to the deepest branch with an untried option; False when exhausted."""
         branches = self.branches
         while branches:
             branch = branches[-1]
-            if branch.pos + 1 < len(branch.order):
+            while branch.pos + 1 < len(branch.order):
                 branch.pos += 1
-                branch.fingerprint = None
-                self.cursor = 0
-                return True
+                if branch.chosen not in branch.sleep:  # sleeping actors are covered
+                    branch.fingerprint = None
+                    self.cursor = 0
+                    return True
             branches.pop()
         return False
 
@@ -163,15 +182,26 @@ class DfsTree:
         return f"the first execution could run {list(branch.offered)}, this one {list(enabled)}"
 
 
+TreeFactory = Callable[[int | None, list[Branch]], DfsTree]
+
+
 class DepthFirst:
-    """`--strategy dfs` without reduction: every interleaving, optionally context-bounded."""
+    """`--strategy dfs`: exhaustive search, optionally context-bounded.
+
+    The tree decides what is explored at each branch point (every option, or, with
+    DPOR, the options races ask for); this driver runs the levels of iterative
+    context bounding over it.
+    """
 
     name = "dfs"
 
-    def __init__(self, *, preemption_bound: int | None = None) -> None:
+    def __init__(
+        self, *, preemption_bound: int | None = None, tree: TreeFactory | None = None
+    ) -> None:
+        self.make_tree: TreeFactory = tree or (lambda bound, root: DfsTree(bound, root))
         self.max_bound = preemption_bound
         self.level = 0 if preemption_bound is not None else None
-        self.tree = DfsTree(bound=self.level)
+        self.tree = self.make_tree(self.level, [])
         self.queue: deque[list[Branch]] = deque()  # subtree roots at this level
         self.next_queue: deque[list[Branch]] = deque()  # roots one preemption deeper
         self.started = False
@@ -192,10 +222,11 @@ class DepthFirst:
                 return None
             self.level += 1
             self.queue, self.next_queue = self.next_queue, deque()
-        self.tree = DfsTree(bound=self.level, branches=self.queue.popleft())
+        self.tree = self.make_tree(self.level, self.queue.popleft())
         return self.tree
 
     def finished(self, execution: Execution) -> None:
+        self.tree.finished(execution)
         if execution.reason is ExitReason.DEPTH:
             self.cut_by_depth = True
 
@@ -203,7 +234,3 @@ class DepthFirst:
     def exhaustive(self) -> bool:
         deferred = self.queue or self.next_queue or self.tree.deferred
         return not self.cut_by_depth and not deferred
-
-    @property
-    def current_bound(self) -> int | None:
-        return self.level

@@ -14,7 +14,8 @@ from typing import Any
 from rasmodel.choices import CHOOSE, RUN, Choice
 from rasmodel.env import Env, Step
 from rasmodel.errors import ReplayMismatch
-from rasmodel.explore.base import DefaultScheduler
+from rasmodel.execution import Execution
+from rasmodel.explore.base import DefaultScheduler, diverged
 
 
 class StrictReplay(DefaultScheduler):
@@ -61,6 +62,48 @@ class StrictReplay(DefaultScheduler):
                 f"choice {self.cursor - 1} is {choice}, but the model reached {where}."
             )
         return choice
+
+
+class DeterminismProbe(StrictReplay):
+    """Re-runs a recorded execution and checks it makes the very same steps.
+
+    Run once on the first execution of every search, so a nondeterministic model is
+    caught even when the reduction never replays the steps that differ.
+    """
+
+    def __init__(self, execution: Execution) -> None:
+        super().__init__(execution.choices)
+        self.first = execution
+
+    def pick_actor(self, enabled: Sequence[str], last: str | None) -> str:
+        index = self.steps
+        if index < len(self.first.enabled) and set(self.first.enabled[index]) != set(enabled):
+            raise diverged(
+                index,
+                f"the first execution could run {list(self.first.enabled[index])}, "
+                f"the same choices now offer {list(enabled)}",
+            )
+        try:
+            return super().pick_actor(enabled, last)
+        except ReplayMismatch as error:
+            raise diverged(index, str(error)) from None
+
+    def after_step(self, step: Step, env: Env) -> None:
+        recorded = self.first.fingerprints
+        if step.index < len(recorded) and recorded[step.index] != env.writes_fingerprint(
+            step.writes
+        ):
+            first = self.first.steps[step.index]
+            what = (
+                f"it first wrote {sorted(first.writes)}, now {sorted(step.writes)}"
+                if first.writes != step.writes
+                else f"it wrote {sorted(step.writes)} with other values than the first time"
+            )
+            raise diverged(
+                step.index,
+                f"the step of {step.actor} ({step.label}) changed: {what}",
+                env.processes[step.actor].suspended_at(),
+            )
 
 
 class LenientReplay(DefaultScheduler):

@@ -1,0 +1,170 @@
+"""Dynamic partial-order reduction: source sets with sleep sets.
+
+Stateless DFS explores only the scheduling options that races ask for. After each
+execution, every pair of racing steps (see `happens_before`) is reversed by adding,
+at the branch point before the first step, an actor that can start the reversed
+order, unless one is already there (source-DPOR: Abdulla, Aronis, Jonsson and
+Sagonas, POPL 2014, Algorithm 1). Sleep sets (Godefroid, LNCS 1032, 1996) stop an
+actor from being explored again below a sibling it commutes with; an execution in
+which every enabled actor sleeps is cut short ("pruned").
+
+Dependence comes from footprints of tracked state, made *visible* for what the
+selected properties observe: emitted events that a trace property reads conflict with
+each other, and writes to state an invariant reads conflict with each other (an
+invariant must see every order of those writes).
+
+With a preemption bound, sleep sets are off and a race that needs a preemption beyond
+the bound is deferred to the next level, with a conservative backtrack point at the
+last free context switch before it (Coons, Musuvathi and McKinley, "Bounded partial
+order reduction", OOPSLA 2013).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rasmodel.choices import RUN
+from rasmodel.env import Env, Step
+from rasmodel.execution import Execution, Prune
+from rasmodel.explore.dfs import Branch, DfsTree, Footprint
+from rasmodel.explore.happens_before import Access, HappensBefore, independent
+
+TRACE_KEY = "@trace"
+VISIBLE_KEY = "@visible"
+
+
+@dataclass
+class Visibility:
+    """What the selected properties observe, turning raw footprints into accesses."""
+
+    watched_kinds: frozenset[str] | None = frozenset()  # None: every emitted kind
+    observed: set[str] = field(default_factory=set)  # keys invariants read
+
+    def access(self, step: Step) -> Access:
+        return Access(
+            step.actor,
+            self._keys(step.reads),
+            self._keys(step.writes, visible=True),
+            step.cause,
+            step.time,
+            step.guard,
+        )
+
+    def _keys(self, keys: frozenset[str], *, visible: bool = False) -> frozenset[str]:
+        out = set()
+        seen_visible = False
+        for key in keys:
+            if key.startswith("emit:"):
+                if self.watched_kinds is None or key[5:] in self.watched_kinds:
+                    out.add(TRACE_KEY)
+                continue
+            out.add(key)
+            if visible and key in self.observed:
+                seen_visible = True
+        if seen_visible:
+            out.add(VISIBLE_KEY)
+        return frozenset(out)
+
+
+class DporTree(DfsTree):
+    """DFS that adds branch options from races instead of trying every enabled actor."""
+
+    def __init__(self, bound: int | None, branches: list[Branch], visibility: Visibility) -> None:
+        super().__init__(bound, branches)
+        self.visibility = visibility
+        self.use_sleep = bound is None
+        self.step_nodes: list[int] = []
+        self.accesses: list[Access] = []
+
+    # ------------------------------------------------------------ scheduling
+    def _entered(self, index: int) -> None:
+        if index == 0:
+            self.step_nodes = []
+            self.accesses = []
+        self.step_nodes.append(index)
+
+    def _new_run_branch(self, index: int, enabled: Sequence[str], last: str | None) -> Branch:
+        sleep = self._sleep_after_last_step(index) if self.use_sleep else {}
+        awake = [actor for actor in enabled if actor not in sleep]
+        if not awake:
+            raise Prune
+        first = last if last is not None and last in awake else awake[0]
+        preemptions = self._preemptions_before(index)
+        return Branch(RUN, tuple(enabled), [first], preemptions, last, sleep=sleep)
+
+    def _sleep_after_last_step(self, index: int) -> dict[str, Footprint]:
+        """Actors asleep at the previous branch point, or explored there before the
+        actor just run, that commute with the step just run."""
+        if not self.step_nodes:
+            return {}
+        node = self.branches[self.step_nodes[-1]]
+        step = self.accesses[-1]
+        candidates = dict(node.sleep)
+        for actor in node.order[: node.pos]:
+            if actor in node.footprints:  # explored there (not skipped as asleep)
+                candidates[actor] = node.footprints[actor]
+        return {a: fp for a, fp in candidates.items() if independent(fp, step)}
+
+    def after_step(self, step: Step, env: Env) -> None:
+        super().after_step(step, env)
+        access = self.visibility.access(step)
+        self.accesses.append(access)
+        node = self.branches[self.step_nodes[-1]]
+        reads, writes = node.footprints.get(step.actor, (frozenset(), frozenset()))
+        node.footprints[step.actor] = (reads | access.reads, writes | access.writes)
+
+    # ------------------------------------------------------------ races
+    def finished(self, execution: Execution) -> None:
+        """Add, for every race of the execution, an actor that reverses it."""
+        self.visibility.observed |= execution.observed
+        accesses = list(self.accesses)
+        time = accesses[-1].time if accesses else 0
+        for actor, keys, _last in execution.pending_guards:
+            accesses.append(Access(actor, keys, frozenset(), -1, time, keys))
+        order = HappensBefore(accesses)
+        for i, j in order.races():
+            self._reverse(i, order.initials(i, j))
+
+    def _reverse(self, step: int, initials: list[str]) -> None:
+        index = self.step_nodes[step]
+        branch = self.branches[index]
+        if any(actor in branch.order for actor in initials):
+            return
+        enabled = [a for a in initials if a in branch.offered]
+        if enabled:
+            awake = [a for a in enabled if a not in branch.sleep]
+            self._add(index, (awake or enabled)[0])
+        else:  # the reversing actor is blocked there: try every enabled one
+            for actor in branch.offered:
+                if actor not in branch.order:
+                    self._add(index, actor)
+
+    def _add(self, index: int, actor: str) -> None:
+        branch = self.branches[index]
+        over = self.bound is not None and branch.preemptions >= self.bound
+        if over and branch.preempts(actor):
+            self._defer_at(index, actor)
+            self._add_at_free_switch(index, actor)
+            return
+        branch.order.append(actor)
+
+    def _defer_at(self, index: int, actor: str) -> None:
+        branch = self.branches[index]
+        root = [b.pinned() for b in self.branches[:index]]
+        self.deferred.append(
+            [*root, Branch(RUN, branch.offered, [actor], branch.preemptions, branch.last)]
+        )
+
+    def _add_at_free_switch(self, index: int, actor: str) -> None:
+        """Also try `actor` at the last earlier point where switching costs nothing."""
+        for k in range(index - 1, -1, -1):
+            branch = self.branches[k]
+            if (
+                branch.kind == RUN
+                and not branch.preempts(branch.chosen)
+                and (branch.last is None or branch.last not in branch.offered)
+            ):
+                if actor in branch.offered and actor not in branch.order:
+                    branch.order.append(actor)
+                return

@@ -1,0 +1,168 @@
+"""Happens-before over one execution, its races, and the initials of a reversed race.
+
+Vector clocks (Flanagan and Godefroid, POPL 2005) order the steps of an execution by
+program order, by the step that triggered the event a step resumed on, by
+dependence of tracked footprints, and by simulated time (every step at a later time
+comes after every step at an earlier one). Races and initials follow the source-set
+definitions of Abdulla et al., "Optimal Dynamic Partial Order Reduction", POPL 2014.
+
+A `wait_until` step is a *blocking* read: the writes that made its guard false are
+as relevant as the last one that made it true, so a guard step races with every
+write to its guard's keys that is concurrent with the start of the wait (the
+treatment of disabled transitions in Flanagan and Godefroid's algorithm). Guards
+still waiting when the execution ended take part as virtual steps at its end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+Clock = dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """The part of a step the reduction needs: who, what it touched, what enabled it."""
+
+    actor: str
+    reads: frozenset[str]
+    writes: frozenset[str]
+    cause: int = -1
+    time: float = 0
+    guard: frozenset[str] | None = None
+
+    def conflicts(self, other: Access) -> bool:
+        """Dependent: one writes what the other reads or writes."""
+        return not (
+            self.writes.isdisjoint(other.reads)
+            and self.writes.isdisjoint(other.writes)
+            and other.writes.isdisjoint(self.reads)
+        )
+
+
+def independent(a: tuple[frozenset[str], frozenset[str]], b: Access) -> bool:
+    """Whether a recorded footprint (reads, writes) commutes with step `b`."""
+    reads, writes = a
+    return writes.isdisjoint(b.reads) and writes.isdisjoint(b.writes) and b.writes.isdisjoint(reads)
+
+
+class HappensBefore:
+    """Vector clocks of every step of one execution (and of its virtual guard steps)."""
+
+    def __init__(self, steps: Sequence[Access]) -> None:
+        self.steps = list(steps)
+        self.clocks: list[Clock] = []
+        self.preds: list[list[int]] = []
+        self.barriers: list[Clock | None] = []
+        self._compute()
+
+    def _compute(self) -> None:
+        last_of: dict[str, int] = {}
+        last_write: dict[str, int] = {}
+        readers: dict[str, list[int]] = {}
+        barrier: Clock = {}
+        time = None
+        for j, step in enumerate(self.steps):
+            if time is not None and step.time > time:
+                barrier = _join_all(self.clocks)
+            time = step.time if time is None else max(time, step.time)
+            preds: list[int] = []
+            if step.actor in last_of:
+                preds.append(last_of[step.actor])
+            if step.cause >= 0:
+                preds.append(step.cause)
+            for key in step.reads | step.writes:
+                w = last_write.get(key)
+                if w is not None:
+                    preds.append(w)
+            for key in step.writes:
+                preds.extend(readers.get(key, ()))
+            clock: Clock = dict(barrier)
+            for i in set(preds):
+                _join(clock, self.clocks[i])
+            clock[step.actor] = j
+            self.clocks.append(clock)
+            self.preds.append(sorted(set(preds)))
+            self.barriers.append(barrier if barrier else None)
+            last_of[step.actor] = j
+            for key in step.writes:
+                last_write[key] = j
+                readers[key] = []
+            for key in step.reads - step.writes:
+                readers.setdefault(key, []).append(j)
+
+    def hb(self, i: int, j: int) -> bool:
+        """Step i happens before step j (or is j)."""
+        return self.clocks[j].get(self.steps[i].actor, -1) >= i
+
+    def races(self) -> Iterator[tuple[int, int]]:
+        """Pairs (i, j), i < j, of dependent steps of different actors that could be
+        reordered: no other step is between them in happens-before, and j was not
+        enabled by i. Guard steps race with every concurrent write to their keys."""
+        for j, step in enumerate(self.steps):
+            yield from self._races_of(j, step)
+
+    def _races_of(self, j: int, step: Access) -> Iterator[tuple[int, int]]:
+        preds = self.preds[j]
+        seen: set[int] = set()
+        for i in preds:
+            if i == step.cause or self.steps[i].actor == step.actor:
+                continue
+            if not self.steps[i].conflicts(step):
+                continue
+            barrier = self.barriers[j]
+            if barrier is not None and barrier.get(self.steps[i].actor, -1) >= i:
+                continue
+            if any(d != i and self.hb(i, d) for d in preds):
+                continue
+            seen.add(i)
+            yield (i, j)
+        if step.guard:
+            yield from self._guard_races(j, step, seen)
+
+    def _guard_races(self, j: int, step: Access, seen: set[int]) -> Iterator[tuple[int, int]]:
+        keys = step.guard or frozenset()
+        start = max((d for d in self.preds[j] if self.steps[d].actor == step.actor), default=-1)
+        barrier = self.barriers[j]
+        for i in range(j):
+            other = self.steps[i]
+            if i in seen or other.actor == step.actor or i == step.cause:
+                continue
+            if other.writes.isdisjoint(keys):
+                continue
+            if start >= 0 and self.hb(i, start):
+                continue
+            if barrier is not None and barrier.get(other.actor, -1) >= i:
+                continue
+            yield (i, j)
+
+    def initials(self, i: int, j: int) -> list[str]:
+        """Actors that can start `notdep(i, E).j`: the steps after i that do not depend
+        on i, then j; an actor is initial when its first step there has no
+        happens-before predecessor among the earlier steps there."""
+        first: dict[str, int] = {}
+        result: list[str] = []
+        candidates = [k for k in range(i + 1, j) if not self.hb(i, k)] + [j]
+        for k in candidates:
+            actor = self.steps[k].actor
+            if actor in first:
+                continue
+            clock = self.clocks[k]
+            if all(clock.get(r, -1) < index for r, index in first.items()):
+                result.append(actor)
+            first[actor] = k
+        return result
+
+
+def _join(into: Clock, other: Clock) -> None:
+    for actor, index in other.items():
+        if into.get(actor, -1) < index:
+            into[actor] = index
+
+
+def _join_all(clocks: Sequence[Clock]) -> Clock:
+    joined: Clock = {}
+    for clock in clocks:
+        _join(joined, clock)
+    return joined
