@@ -261,10 +261,9 @@ class Search:
         when the reduction never re-executes the steps that differ."""
         again = self._run(DeterminismProbe(first), selection)
         if again.choices != first.choices:
-            index = next(
-                (i for i, (a, b) in enumerate(zip(first.choices, again.choices, strict=False)) if a != b),
-                min(len(first.choices), len(again.choices)),
-            )
+            pairs = enumerate(zip(first.choices, again.choices, strict=False))
+            shorter = min(len(first.choices), len(again.choices))
+            index = next((i for i, (a, b) in pairs if a != b), shorter)
             raise diverged(
                 index,
                 f"the first execution made {len(first.choices)} choices, the same choices "
