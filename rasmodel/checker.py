@@ -351,7 +351,7 @@ def _livelock(execution: Execution, depth: int) -> str | None:
     tail = execution.steps[-LIVELOCK_WINDOW:]
     if len(tail) < LIVELOCK_WINDOW:
         return None
-    if any(not key.startswith("emit:") for step in tail for key in step.writes):
+    if any(step.writes for step in tail):
         return None
     last = tail[-1]
     at = f" at {execution.cut_at}" if execution.cut_at else ""

@@ -28,7 +28,10 @@ class Choice:
 
     @staticmethod
     def run(actor: str) -> Choice:
-        return Choice(RUN, actor)
+        choice = _RUNS.get(actor)
+        if choice is None:
+            choice = _RUNS[actor] = Choice(RUN, actor)
+        return choice
 
     @staticmethod
     def choose(label: str, index: int, option: Any) -> Choice:
@@ -56,6 +59,9 @@ class Choice:
         if self.kind == RUN:
             return f"run {self.value}"
         return f"choose {self.label}={self.shown!r}"
+
+
+_RUNS: dict[str, Choice] = {}  # run choices are immutable: share one per actor
 
 
 def json_image(value: Any) -> Any:

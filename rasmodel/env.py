@@ -26,6 +26,7 @@ T = TypeVar("T")
 track_simpy_resources()
 
 _serial = attrgetter("serial")
+_NO_KEYS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,17 +51,20 @@ class TraceEvent:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Step:
     """One atomic step: a process resumed from `label` until its next yield.
 
     `reads`/`writes` are the tracked keys it touched (its footprint); `cause` is the
     step that triggered the event it resumed on (-1: the build), which orders the two.
+    `resumed_on` is that event (or the wait_until), kept to describe the step.
+    Treated as immutable; not a frozen dataclass only because one is built per step
+    and a frozen one costs five times as much to build.
     """
 
     index: int
     actor: str
-    label: str
+    resumed_on: Any
     time: float
     context: str
     reads: frozenset[str]
@@ -68,6 +72,12 @@ class Step:
     cause: int
     finished: bool
     guard: frozenset[str] | None = None
+    emits: frozenset[str] = frozenset()  # kinds emitted: a write to the trace
+
+    @property
+    def label(self) -> str:
+        """What the step resumed after: "start", "after pause 'x'", "wait_until 'y'"."""
+        return _wake_label(self.resumed_on)
 
 
 class Hooks(Protocol):
@@ -102,6 +112,7 @@ class Env(simpy.Environment):
         self._hooks = hooks
         self._footprint_reads: set[str] = set()
         self._footprint_writes: set[str] = set()
+        self._footprint_emits: set[str] = set()
         self._processes: dict[str, Process] = {}
         self._ready: dict[str, Process] = {}
         self._guarded: dict[str, Process] = {}
@@ -204,7 +215,7 @@ class Env(simpy.Environment):
             data,
         )
         self._trace.append(event)
-        self._footprint_writes.add("emit:" + kind)
+        self._footprint_emits.add(kind)
         self._hooks.emitted(event)
 
     @property
@@ -256,7 +267,8 @@ class Env(simpy.Environment):
             if self._guarded:
                 enabled.extend(p for p in self._guarded.values() if self._guard_holds(p))
             if enabled:
-                enabled.sort(key=_serial)
+                if len(enabled) > 1:
+                    enabled.sort(key=_serial)
                 return enabled
             if not self._advance_time():
                 raise Quiescent
@@ -267,11 +279,11 @@ class Env(simpy.Environment):
         writes = self._footprint_writes
         reads.clear()
         writes.clear()
+        self._footprint_emits.clear()
         reads.add(proc.key)  # what interrupts and joins of this process write
         wake = proc._wake
         guard = proc._guard
         guard_reads: frozenset[str] | None = None
-        label = _wake_label(wake, guard)
         cause = getattr(wake, "_rasmodel_cause", -1) if wake is not None else -1
         self._active_proc = proc
         finished = False
@@ -321,14 +333,15 @@ class Env(simpy.Environment):
         step = Step(
             self._step_index,
             proc._name,
-            label,
+            wake if wake is not None else guard,
             self._now,
             proc.context,
             frozenset(reads),
-            frozenset(writes),
+            frozenset(writes) if writes else _NO_KEYS,
             cause,
             finished,
             guard_reads,
+            frozenset(self._footprint_emits) if self._footprint_emits else _NO_KEYS,
         )
         self.steps.append(step)
         if self._guarded:
@@ -396,6 +409,7 @@ class Env(simpy.Environment):
         writes = self._footprint_writes
         reads.clear()
         writes.clear()
+        self._footprint_emits.clear()
         self._in_guard = True
         self._active_proc = proc
         try:
@@ -407,9 +421,10 @@ class Env(simpy.Environment):
         finally:
             self._in_guard = False
             self._active_proc = None
-        if writes:
+        if writes or self._footprint_emits:
             raise ModelError(
-                f"the wait_until predicate of {proc._name!r} wrote {sorted(writes)}.",
+                f"the wait_until predicate of {proc._name!r} wrote "
+                f"{sorted(writes | self._footprint_emits)}.",
                 where=proc.suspended_at(),
                 hint="Predicates must only read; do the write after the yield.",
             )
@@ -477,9 +492,9 @@ class Env(simpy.Environment):
         return hash(tuple((k, state[k].snapshot() if k in state else None) for k in sorted(writes)))
 
 
-def _wake_label(wake: simpy.Event | None, guard: WaitUntil | None) -> str:
-    if wake is None:
-        return guard._desc() if guard is not None else "?"
+def _wake_label(wake: Any) -> str:
+    if isinstance(wake, WaitUntil):
+        return wake._desc()
     if isinstance(wake, Initialize):
         return "start"
     if isinstance(wake, Interruption):

@@ -142,6 +142,10 @@ class Selection:
         )
 
     def __len__(self) -> int:
+        return self.size
+
+    @property
+    def size(self) -> int:
         return len(self.invariants) + len(self.finals) + len(self.traces) + len(self.builtins)
 
 
@@ -171,7 +175,7 @@ class Runner:
         self.stop_when_decided = stop_when_decided
         self.fingerprints: list[int] | None = [] if record_fingerprints else None
         self.choices: list[Choice] = []
-        self.enabled: list[tuple[str, ...]] = []
+        self.enabled: list[Sequence[str]] = []
         self.violations: list[Violation] = []
         self.failed: set[str] = set()
         self.preemptions = 0
@@ -189,7 +193,7 @@ class Runner:
         if last is not None and actor != last and last in enabled:
             self.preemptions += 1
         self.choices.append(Choice.run(actor))
-        self.enabled.append(tuple(enabled))
+        self.enabled.append(enabled)  # a fresh sequence from the Env each step
         return actor
 
     def pick_option(self, label: str, options: Sequence[Any]) -> int:
@@ -239,7 +243,7 @@ class Runner:
             env.snapshot() if complete else None,
             self.preemptions,
             blocked,
-            tuple(self.enabled),
+            tuple(tuple(e) for e in self.enabled),
             tuple(self.where),
             self.cut_at,
             tuple(env.pending_guards()),
@@ -283,6 +287,7 @@ class Runner:
         scheduler = self.scheduler
         invariants = bool(self.selection.invariants)
         record_where = self.record_where
+        size = len(self.selection) if self.stop_when_decided else -1
         while True:
             if len(steps) >= self.max_depth:
                 self.cut_at = env.processes[steps[-1].actor].suspended_at()
@@ -296,7 +301,7 @@ class Runner:
             scheduler.after_step(step, env)
             if invariants:
                 self._check_invariants(system, step.index)
-            if self.stop_when_decided and len(self.failed) == len(self.selection):
+            if len(self.failed) == size:
                 return ExitReason.DECIDED
 
     def _check_invariants(self, system: Any, step: int) -> None:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 _SCALARS = (int, str, bool, float, bytes, type(None))
+_SCALAR_TYPES = frozenset(_SCALARS)
 
 
 def fingerprint(value: Any) -> Any:
@@ -84,7 +85,8 @@ class Var(Generic[T]):
         return self._value
 
     def snapshot(self) -> Any:
-        return fingerprint(self._value)
+        value = self._value
+        return value if type(value) in _SCALAR_TYPES else fingerprint(value)
 
     def __repr__(self) -> str:
         return f"Var({self.key!r}, {self._value!r})"

@@ -52,15 +52,20 @@ def _ops(nvars: int) -> st.SearchStrategy[tuple[Any, ...]]:
 
 
 @st.composite
-def programs(draw: st.DrawFn, max_procs: int = 4, max_ops: int = 4) -> Program:
+def programs(draw: st.DrawFn, max_procs: int = 4, max_ops: int = 4, max_total: int = 9) -> Program:
+    """Programs small enough for plain enumeration (at most `max_total` steps in all)."""
     nvars = draw(st.integers(1, 3))
     nprocs = draw(st.integers(2, max_procs))
-    procs = tuple(
-        tuple(draw(st.lists(_ops(nvars), min_size=1, max_size=max_ops))) for _ in range(nprocs)
-    )
+    procs = []
+    budget = max_total
+    for index in range(nprocs):
+        size = min(max_ops, budget - (nprocs - index - 1))
+        ops = draw(st.lists(_ops(nvars), min_size=1, max_size=max(1, size)))
+        budget -= len(ops)
+        procs.append(tuple(ops))
     invariant = (draw(st.sampled_from(VARS[:nvars])), draw(st.integers(1, 3)))
     final = (draw(st.sampled_from(VARS[:nvars])), draw(st.integers(0, 3)))
-    return Program(nvars, procs, invariant, final)
+    return Program(nvars, tuple(procs), invariant, final)
 
 
 def build_model(program: Program) -> rm.Model:

@@ -30,7 +30,7 @@ def _compare(program: Program, **options: object) -> tuple[rm.Result, rm.Result]
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(programs(max_procs=3, max_ops=3))
+@given(programs(max_procs=3, max_ops=3, max_total=7))
 def test_dpor_agrees_with_plain_enumeration_on_random_programs(program: Program) -> None:
     _compare(program)
 
@@ -40,7 +40,7 @@ def test_dpor_agrees_with_plain_enumeration_on_random_programs(program: Program)
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(programs(max_procs=3, max_ops=3))
+@given(programs(max_procs=3, max_ops=3, max_total=7))
 def test_bounded_dpor_agrees_with_bounded_plain_enumeration(program: Program) -> None:
     model = build_model(program)
     common = {"minimize": False, "max_depth": 200, "preemption_bound": 1}
@@ -61,7 +61,7 @@ def _violated(result: rm.Result) -> set[str]:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(programs(max_procs=4, max_ops=4))
+@given(programs(max_procs=4, max_ops=4, max_total=10))
 def test_dpor_soundness_long(program: Program) -> None:
     _compare(program)
 

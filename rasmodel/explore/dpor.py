@@ -13,15 +13,17 @@ selected properties observe: emitted events that a trace property reads conflict
 each other, and writes to state an invariant reads conflict with each other (an
 invariant must see every order of those writes).
 
-With a preemption bound, sleep sets are off and a race that needs a preemption beyond
-the bound is deferred to the next level, with a conservative backtrack point at the
-last free context switch before it (Coons, Musuvathi and McKinley, "Bounded partial
-order reduction", OOPSLA 2013).
+With a preemption bound, each level of iterative context bounding is a fresh bounded
+search: sleep sets are off, and a race that needs a preemption beyond the bound is
+not reversed there but at the last earlier context switch, where scheduling the
+actor costs no extra preemption (the conservative backtrack points of Coons,
+Musuvathi and McKinley, "Bounded partial order reduction", OOPSLA 2013, as in loom).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from dataclasses import dataclass, field
 
 from rasmodel.choices import RUN
@@ -42,29 +44,17 @@ class Visibility:
     observed: set[str] = field(default_factory=set)  # keys invariants read
 
     def access(self, step: Step) -> Access:
-        return Access(
-            step.actor,
-            self._keys(step.reads),
-            self._keys(step.writes, visible=True),
-            step.cause,
-            step.time,
-            step.guard,
-        )
-
-    def _keys(self, keys: frozenset[str], *, visible: bool = False) -> frozenset[str]:
-        out = set()
-        seen_visible = False
-        for key in keys:
-            if key.startswith("emit:"):
-                if self.watched_kinds is None or key[5:] in self.watched_kinds:
-                    out.add(TRACE_KEY)
-                continue
-            out.add(key)
-            if visible and key in self.observed:
-                seen_visible = True
-        if seen_visible:
-            out.add(VISIBLE_KEY)
-        return frozenset(out)
+        writes = step.writes
+        extra = []
+        if step.emits and (
+            self.watched_kinds is None or not step.emits.isdisjoint(self.watched_kinds)
+        ):
+            extra.append(TRACE_KEY)
+        if self.observed and not writes.isdisjoint(self.observed):
+            extra.append(VISIBLE_KEY)
+        if extra:
+            writes = writes.union(extra)
+        return Access(step.actor, step.reads, writes, step.cause, step.time, step.guard)
 
 
 class DporTree(DfsTree):
@@ -76,13 +66,33 @@ class DporTree(DfsTree):
         self.use_sleep = bound is None
         self.step_nodes: list[int] = []
         self.accesses: list[Access] = []
+        self.fresh_branch = 0  # branches below this index replay an analysed prefix
+        self.fresh_step = 0
 
     # ------------------------------------------------------------ scheduling
     def _entered(self, index: int) -> None:
         if index == 0:
             self.step_nodes = []
             self.accesses = []
+            self.fresh_step = -1
         self.step_nodes.append(index)
+        self._note_fresh(index)
+
+    def pick_option(self, label: str, options: Sequence[Any]) -> int:
+        index = self.cursor
+        option = super().pick_option(label, options)
+        self._note_fresh(index)
+        return option
+
+    def _note_fresh(self, index: int) -> None:
+        if self.fresh_step < 0 and index >= self.fresh_branch:
+            self.fresh_step = len(self.step_nodes) - 1
+
+    def advance(self) -> bool:
+        if not super().advance():
+            return False
+        self.fresh_branch = len(self.branches) - 1
+        return True
 
     def _new_run_branch(self, index: int, enabled: Sequence[str], last: str | None) -> Branch:
         sleep = self._sleep_after_last_step(index) if self.use_sleep else {}
@@ -123,7 +133,8 @@ class DporTree(DfsTree):
         for actor, keys, _last in execution.pending_guards:
             accesses.append(Access(actor, keys, frozenset(), -1, time, keys))
         order = HappensBefore(accesses)
-        for i, j in order.races():
+        start = self.fresh_step if self.fresh_step >= 0 else len(self.accesses)
+        for i, j in order.races(start):
             self._reverse(i, order.initials(i, j))
 
     def _reverse(self, step: int, initials: list[str]) -> None:
@@ -144,27 +155,20 @@ class DporTree(DfsTree):
         branch = self.branches[index]
         over = self.bound is not None and branch.preemptions >= self.bound
         if over and branch.preempts(actor):
-            self._defer_at(index, actor)
-            self._add_at_free_switch(index, actor)
+            self.dropped = True
+            self._add_at_last_switch(index, actor)
             return
         branch.order.append(actor)
 
-    def _defer_at(self, index: int, actor: str) -> None:
-        branch = self.branches[index]
-        root = [b.pinned() for b in self.branches[:index]]
-        self.deferred.append(
-            [*root, Branch(RUN, branch.offered, [actor], branch.preemptions, branch.last)]
-        )
-
-    def _add_at_free_switch(self, index: int, actor: str) -> None:
-        """Also try `actor` at the last earlier point where switching costs nothing."""
+    def _add_at_last_switch(self, index: int, actor: str) -> None:
+        """Try `actor` at the last earlier point where the running actor changed."""
         for k in range(index - 1, -1, -1):
             branch = self.branches[k]
-            if (
-                branch.kind == RUN
-                and not branch.preempts(branch.chosen)
-                and (branch.last is None or branch.last not in branch.offered)
-            ):
-                if actor in branch.offered and actor not in branch.order:
-                    branch.order.append(actor)
-                return
+            if branch.kind != RUN or branch.chosen == branch.last:
+                continue
+            if actor in branch.offered and actor not in branch.order:
+                over = self.bound is not None and branch.preemptions >= self.bound
+                if over and branch.preempts(actor):
+                    continue
+                branch.order.append(actor)
+            return

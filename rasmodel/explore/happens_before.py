@@ -21,9 +21,11 @@ from dataclasses import dataclass
 Clock = dict[str, int]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Access:
-    """The part of a step the reduction needs: who, what it touched, what enabled it."""
+    """The part of a step the reduction needs: who, what it touched, what enabled it.
+
+    Treated as immutable (not frozen: one is built per step)."""
 
     actor: str
     reads: frozenset[str]
@@ -96,12 +98,12 @@ class HappensBefore:
         """Step i happens before step j (or is j)."""
         return self.clocks[j].get(self.steps[i].actor, -1) >= i
 
-    def races(self) -> Iterator[tuple[int, int]]:
-        """Pairs (i, j), i < j, of dependent steps of different actors that could be
-        reordered: no other step is between them in happens-before, and j was not
-        enabled by i. Guard steps race with every concurrent write to their keys."""
-        for j, step in enumerate(self.steps):
-            yield from self._races_of(j, step)
+    def races(self, start: int = 0) -> Iterator[tuple[int, int]]:
+        """Pairs (i, j), i < j, j >= start, of dependent steps of different actors that
+        could be reordered: no other step is between them in happens-before, and j was
+        not enabled by i. Guard steps race with every concurrent write to their keys."""
+        for j in range(start, len(self.steps)):
+            yield from self._races_of(j, self.steps[j])
 
     def _races_of(self, j: int, step: Access) -> Iterator[tuple[int, int]]:
         preds = self.preds[j]
