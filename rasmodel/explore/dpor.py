@@ -23,8 +23,8 @@ Musuvathi and McKinley, "Bounded partial order reduction", OOPSLA 2013, as in lo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 from rasmodel.choices import RUN
 from rasmodel.env import Env, Step
