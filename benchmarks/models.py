@@ -68,3 +68,117 @@ def readers_writer(readers: int) -> rm.Model:
             env.process(reader(env.var(f"seen{i}", -1)), name=f"r{i}")
 
     return model
+
+
+def lastzero(n: int) -> rm.Model:
+    """lastzero(N) of Abdulla et al., POPL 2014: thread 0 scans array[N..0] for the last
+    zero while thread j (1..N) writes array[j] = array[j-1] + 1."""
+    model = rm.Model(f"lastzero-{n}", params={"n": n})
+
+    @model.build
+    def build(env: rm.Env, n: int) -> None:
+        array = [env.var(f"array{i}", 0) for i in range(n + 1)]
+
+        def scanner():
+            i = n
+            while True:
+                value = array[i].value
+                yield env.pause()
+                if value == 0:
+                    break
+                i -= 1
+
+        def writer(j: int):
+            value = array[j - 1].value
+            yield env.pause()
+            array[j].value = value + 1
+
+        env.process(scanner(), name="t0")
+        for j in range(1, n + 1):
+            env.process(writer(j), name=f"t{j}")
+
+    return model
+
+
+def _cas(var: rm.Var[int], expect: int, new: int) -> bool:
+    if var.value == expect:
+        var.value = new
+        return True
+    return False
+
+
+def indexer(n: int) -> rm.Model:
+    """indexer(N) of Flanagan and Godefroid, POPL 2005: N threads insert 4 messages each
+    into a 128-entry hash table with compare-and-swap; collisions start at N = 12."""
+    model = rm.Model(f"indexer-{n}", params={"n": n})
+    size = 128
+
+    @model.build
+    def build(env: rm.Env, n: int) -> None:
+        table: dict[int, rm.Var[int]] = {}
+
+        def slot(h: int) -> rm.Var[int]:
+            if h not in table:  # created on first use: 128 variables per build are slow
+                table[h] = env.var(f"table{h}", 0)
+            return table[h]
+
+        for h in range(size):
+            slot(h)
+
+        def thread(tid: int):
+            for m in range(4):
+                w = m * 11 + tid
+                h = (w * 7) % size
+                while True:
+                    done = _cas(slot(h), 0, w)
+                    yield env.pause()
+                    if done:
+                        break
+                    h = (h + 1) % size
+
+        for tid in range(n):
+            env.process(thread(tid), name=f"t{tid}")
+
+    return model
+
+
+def filesystem(n: int) -> rm.Model:
+    """filesystem(N) of Flanagan and Godefroid, POPL 2005: N threads allocate an inode
+    and a disk block under inode and block locks; threads conflict from N = 14."""
+    model = rm.Model(f"filesystem-{n}", params={"n": n})
+    blocks, inodes = 26, 32
+
+    @model.build
+    def build(env: rm.Env, n: int) -> None:
+        locki = [env.var(f"locki{i}", False) for i in range(inodes)]
+        inode = [env.var(f"inode{i}", 0) for i in range(inodes)]
+        lockb = [env.var(f"lockb{b}", False) for b in range(blocks)]
+        busy = [env.var(f"busy{b}", False) for b in range(blocks)]
+
+        def acquire(lock: rm.Var[bool]):
+            yield env.wait_until(lambda: not lock.value, "lock")
+            lock.value = True
+
+        def thread(tid: int):
+            i = tid % inodes
+            yield from acquire(locki[i])
+            if inode[i].value == 0:
+                b = (i * 2) % blocks
+                while True:
+                    yield from acquire(lockb[b])
+                    if not busy[b].value:
+                        busy[b].value = True
+                        inode[i].value = b + 1
+                        lockb[b].value = False
+                        yield env.pause()
+                        break
+                    lockb[b].value = False
+                    yield env.pause()
+                    b = (b + 1) % blocks
+            locki[i].value = False
+            yield env.pause()
+
+        for tid in range(n):
+            env.process(thread(tid), name=f"t{tid}")
+
+    return model

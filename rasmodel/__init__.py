@@ -7,6 +7,8 @@ as a minimal, replayable counterexample. See README.md and DESIGN.md.
 
 from __future__ import annotations
 
+from typing import Any
+
 __version__ = "0.1.0"
 
 from rasmodel.env import Env, Step, TraceEvent  # noqa: E402
@@ -17,11 +19,11 @@ from rasmodel.properties import after, at_most_once, before, eventually, never  
 from rasmodel.state import Queue, Var  # noqa: E402
 
 
-def check(model: Model | str, **options: object) -> Result:
+def check(model: Model | str, **options: Any) -> Result:
     """Check a model (or a model file path); returns a Result with `.ok`, `.verdicts`..."""
     from rasmodel.checker import check as _check
 
-    return _check(model, **options)  # type: ignore[arg-type]
+    return _check(model, **options)
 
 
 from rasmodel.result import Counterexample, Result, Verdict  # noqa: E402

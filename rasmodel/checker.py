@@ -12,13 +12,16 @@ import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from rasmodel.errors import ModelError, RasmodelError, UsageError
 from rasmodel.execution import Execution, ExitReason, Runner, Scheduler, Selection, Violation
-from rasmodel.explore.base import Strategy, diverged
+from rasmodel.explore.base import DrivenStrategy, Strategy, diverged
 from rasmodel.explore.dfs import DepthFirst
 from rasmodel.explore.dpor import DporTree, Visibility
+from rasmodel.explore.hypothesis_search import HypothesisSearch
+from rasmodel.explore.pct import Pct
+from rasmodel.explore.random_walk import RandomWalk
 from rasmodel.explore.replay import DeterminismProbe, StrictReplay
 from rasmodel.loader import load_model
 from rasmodel.minimize import Minimizer
@@ -27,7 +30,8 @@ from rasmodel.properties import BUILTIN_PROPERTIES, Kind
 from rasmodel.result import Counterexample, PropertyResult, Result, Stats, Verdict
 from rasmodel.watchdog import Watchdog
 
-STRATEGIES = ("dfs",)
+STRATEGIES = ("dfs", "random", "pct", "hypothesis")
+RANDOM_EXECUTIONS = 1000  # default --max-executions of the random strategies
 REDUCTIONS = ("dpor", "none")
 
 LIVELOCK_WINDOW = 32
@@ -62,7 +66,8 @@ class Options:
     max_executions: int | None = None
     time_limit: float | None = None
     preemption_bound: int | None = None
-    seed: int | None = None
+    seed: int = 0
+    pct_depth: int = 3
     stop_first: bool = False
     minimize: bool = True
     collect_states: bool = False
@@ -79,6 +84,10 @@ class Options:
             raise UsageError(
                 f"unknown reduction {self.reduction!r}; choose one of {', '.join(REDUCTIONS)}."
             )
+        if not isinstance(self.seed, int):
+            raise UsageError("--seed must be an integer.")
+        if self.pct_depth < 1:
+            raise UsageError("--pct-depth must be at least 1.")
         for name in ("max_depth", "max_executions", "preemption_bound"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 0):
@@ -96,9 +105,13 @@ def check(
     model: Model | str,
     *,
     progress: ProgressFn | None = None,
+    observer: Callable[[Execution], None] | None = None,
     **options: Any,
 ) -> Result:
-    """Check `model` (a Model or a model file path); see DESIGN.md section 7."""
+    """Check `model` (a Model or a model file path); see DESIGN.md section 7.
+
+    `observer`, if given, is called with every execution the search runs (for tools
+    such as the benchmarks' trace counting)."""
     try:
         opts = Options(**options)
     except TypeError as error:
@@ -110,7 +123,9 @@ def check(
     params = model.resolve_params(opts.params)
     names = model.select(opts.properties)
     with Watchdog(opts.step_timeout) as dog:
-        return Search(model, params, names, opts, progress, dog.tick).run()
+        search = Search(model, params, names, opts, progress, dog.tick)
+        search.observer = observer
+        return search.run()
 
 
 def cross_check(model: Model | str, **options: Any) -> Result:
@@ -179,9 +194,12 @@ class Search:
         self.final_states: set[Any] = set()
         self.deepest = 0
         self.start = time.monotonic()
+        self.last_report = 0.0
+        self.observer: Callable[[Execution], None] | None = None
 
     def run(self) -> Result:
-        strategy = make_strategy(self.opts, self.selection)
+        key = f"{self.model.path}:{self.model.name}:{sorted(self.params.items())}"
+        strategy = make_strategy(self.opts, self.selection, key)
         stopped_by = self._explore(strategy)
         seconds = time.monotonic() - self.start
         exhaustive = strategy.exhaustive and stopped_by in (None, "decided")
@@ -210,6 +228,8 @@ class Search:
                 "max_executions": self.opts.max_executions,
                 "time_limit": self.opts.time_limit,
                 "preemption_bound": self.opts.preemption_bound,
+                "seed": self.opts.seed if self.opts.strategy != "dfs" else None,
+                "pct_depth": self.opts.pct_depth if self.opts.strategy == "pct" else None,
             },
             exhaustive,
             stats,
@@ -220,34 +240,70 @@ class Search:
         )
 
     # ---------------------------------------------------------------- search
-    def _explore(self, strategy: Strategy) -> str | None:
-        opts = self.opts
-        last_report = 0.0
+    def _explore(self, strategy: Strategy | DrivenStrategy) -> str | None:
+        if isinstance(strategy, HypothesisSearch):
+            return self._explore_driven(strategy.drive)
+        return self._explore_stepped(cast(Strategy, strategy))
+
+    def _explore_stepped(self, strategy: Strategy) -> str | None:
         while True:
-            if opts.max_executions is not None and self.executions >= opts.max_executions:
-                return "max-executions"
-            now = time.monotonic()
-            if opts.time_limit is not None and now - self.start >= opts.time_limit:
-                return "time-limit"
+            stop = self._limit_reached()
+            if stop is not None:
+                return stop
             scheduler = strategy.next_scheduler()
             if scheduler is None:
                 return None
-            selection = self.selection.without(set(self.found))
-            first = self.executions == 0 and self.pruned == 0
-            execution = self._run(scheduler, selection, record_fingerprints=first)
-            if first:
-                self._probe(execution, selection)
+            execution = self._step_search(scheduler)
             strategy.finished(execution)
             self._account(execution)
-            decided = len(self.found) == len(self.names) and not opts.collect_states
-            if decided or (opts.stop_first and self.found):
+            decided = len(self.found) == len(self.names) and not self.opts.collect_states
+            if decided or (self.opts.stop_first and self.found):
                 return "decided"
             if self.livelock is not None:
                 return "livelock"
-            if self.progress is not None and now - last_report > 0.1:
-                last_report = now
-                stats = Stats(self.executions, self.steps, now - self.start, self.pruned)
-                self.progress(stats, len(execution.steps), "")
+
+    def _explore_driven(self, drive: Callable[..., list[Execution]]) -> str | None:
+        """For strategies that own the loop (Hypothesis calls us back per example)."""
+
+        def run(scheduler: Scheduler) -> Execution:
+            execution = self._step_search(scheduler)
+            self._account(execution, record=False)
+            return execution
+
+        stopped: list[str] = []
+
+        def stop() -> bool:
+            reason = self._limit_reached(executions=False)
+            if reason is not None and not stopped:
+                stopped.append(reason)
+            return reason is not None or (self.opts.stop_first and bool(self.found))
+
+        for execution in drive(run, stop):
+            self._record(execution)
+        return stopped[0] if stopped else None
+
+    def _limit_reached(self, *, executions: bool = True) -> str | None:
+        opts = self.opts
+        limit = opts.max_executions
+        if executions and limit is not None and self.executions >= limit:
+            return "max-executions"
+        if opts.time_limit is not None and time.monotonic() - self.start >= opts.time_limit:
+            return "time-limit"
+        return None
+
+    def _step_search(self, scheduler: Scheduler) -> Execution:
+        """One execution of the search (the first one is replayed once as a probe)."""
+        selection = self.selection.without(set(self.found))
+        first = self.executions == 0 and self.pruned == 0
+        execution = self._run(scheduler, selection, record_fingerprints=first)
+        if first:
+            self._probe(execution, selection)
+        now = time.monotonic()
+        if self.progress is not None and now - self.last_report > 0.1:
+            self.last_report = now
+            stats = Stats(self.executions, self.steps, now - self.start, self.pruned)
+            self.progress(stats, len(execution.steps), "")
+        return execution
 
     def _run(self, scheduler: Scheduler, selection: Selection, **kw: Any) -> Execution:
         self.tick()
@@ -271,7 +327,9 @@ class Search:
                 self.model.defined_at,
             )
 
-    def _account(self, execution: Execution) -> None:
+    def _account(self, execution: Execution, *, record: bool = True) -> None:
+        if self.observer is not None:
+            self.observer(execution)
         length = len(execution.steps)
         self.steps += length
         self.deepest = max(self.deepest, length)
@@ -284,6 +342,10 @@ class Search:
         if execution.reason is ExitReason.DEPTH:
             self.depth_hits += 1
             self.livelock = self.livelock or _livelock(execution, self.opts.max_depth)
+        if record:
+            self._record(execution)
+
+    def _record(self, execution: Execution) -> None:
         for violation in execution.violations:
             if violation.property not in self.found:
                 elapsed = time.monotonic() - self.start
@@ -360,8 +422,15 @@ def _livelock(execution: Execution, depth: int) -> str | None:
     )
 
 
-def make_strategy(opts: Options, selection: Selection) -> Strategy:
+def make_strategy(opts: Options, selection: Selection, key: str = "") -> Strategy | DrivenStrategy:
     """The strategy object for `--strategy` and `--reduction`."""
+    budget = opts.max_executions if opts.max_executions is not None else RANDOM_EXECUTIONS
+    if opts.strategy == "random":
+        return RandomWalk(seed=opts.seed, max_executions=budget)
+    if opts.strategy == "pct":
+        return Pct(seed=opts.seed, max_executions=budget, depth=opts.pct_depth)
+    if opts.strategy == "hypothesis":
+        return HypothesisSearch(seed=opts.seed, max_executions=budget, key=key)
     if opts.reduction == "none":
         return DepthFirst(preemption_bound=opts.preemption_bound)
     visibility = Visibility(watched_kinds(selection))

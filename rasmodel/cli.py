@@ -61,8 +61,38 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--strategy",
         default="dfs",
-        choices=["dfs"],
-        help="search strategy (default dfs: exhaustive depth-first)",
+        choices=["dfs", "random", "pct", "hypothesis"],
+        help="dfs (default): exhaustive depth-first search; random: uniform random "
+        "executions; pct: probabilistic concurrency testing (Burckhardt et al.); "
+        "hypothesis: Hypothesis draws and shrinks the choices. The last three run "
+        "--max-executions executions (default 1000) and are never exhaustive",
+    )
+    check.add_argument(
+        "--reduction",
+        default="dpor",
+        choices=["dpor", "none"],
+        help="dfs only: dpor (default) explores one execution per equivalence class of "
+        "interleavings; none explores every interleaving",
+    )
+    check.add_argument(
+        "--cross-check",
+        action="store_true",
+        help="run both --reduction dpor and none, and fail (exit 2) if the verdicts or the "
+        "sets of final states differ: catches shared state that is not tracked",
+    )
+    check.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed of the random, pct and hypothesis strategies (default 0)",
+    )
+    check.add_argument(
+        "--pct-depth",
+        type=int,
+        default=3,
+        metavar="D",
+        help="pct: bug depth, i.e. D-1 priority change points (default 3)",
     )
     check.add_argument(
         "--max-depth",
@@ -179,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from rasmodel.checker import check
+    from rasmodel.checker import check, cross_check
     from rasmodel.report.files import junit_xml, result_json, write_outputs
     from rasmodel.report.progress import Progress
     from rasmodel.report.text import render
@@ -188,6 +218,9 @@ def _check(args: argparse.Namespace) -> int:
         "properties": args.properties,
         "params": args.params,
         "strategy": args.strategy,
+        "reduction": args.reduction,
+        "seed": args.seed,
+        "pct_depth": args.pct_depth,
         "max_depth": args.max_depth,
         "max_executions": args.max_executions,
         "preemption_bound": args.preemption_bound,
@@ -195,8 +228,14 @@ def _check(args: argparse.Namespace) -> int:
         "stop_first": args.stop_first,
         "minimize": args.minimize,
     }
+    if args.cross_check and args.strategy != "dfs":
+        raise UsageError("--cross-check compares the two dfs reductions; drop --strategy.")
     with Progress(args.model) as progress:
-        result = check(args.model, progress=progress.update, **options)
+        if args.cross_check:
+            del options["reduction"]
+            result = cross_check(args.model, progress=progress.update, **options)
+        else:
+            result = check(args.model, progress=progress.update, **options)
     written = write_outputs(result, args.out) if args.out else {}
     if written:
         result = _with_paths(result, written)

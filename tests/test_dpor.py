@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import rasmodel as rm
-from benchmarks.models import independent, lost_update, readers_writer
+from benchmarks.models import independent, indexer, lastzero, lost_update, readers_writer
+from benchmarks.traces import count_traces
 from tests.programs import Program, build_model, programs
 
 EXAMPLES = int(os.environ.get("RASMODEL_SOUNDNESS_EXAMPLES", "30"))
@@ -156,3 +157,22 @@ def test_cross_check_passes_on_a_tracked_model_and_fails_on_untracked_state(
     )
     with pytest.raises(RasmodelError, match="untracked|not tracked"):
         cross_check(path)
+
+
+@pytest.mark.parametrize(
+    ("make", "traces"),
+    [
+        (lambda: lost_update(3), 36),
+        (lambda: readers_writer(3), 8),
+        (lambda: lastzero(3), 12),
+        (lambda: indexer(2), 1),
+    ],
+)
+def test_dpor_explores_exactly_the_mazurkiewicz_traces_plain_enumeration_counts(
+    make, traces: int
+) -> None:
+    counted, plain = count_traces(make())
+    assert counted == traces
+    reduced = rm.check(make(), minimize=False, collect_states=True)
+    assert reduced.stats.executions == traces
+    assert reduced.final_states == plain.final_states

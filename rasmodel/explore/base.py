@@ -7,7 +7,7 @@ the checker's business.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from rasmodel.env import Env, Step
@@ -31,6 +31,19 @@ class Strategy(Protocol):
     @property
     def exhaustive(self) -> bool:
         """True when the executions run so far cover every behaviour (within bounds)."""
+        ...
+
+
+class DrivenStrategy(Protocol):
+    """A strategy that owns the loop and calls back once per execution (Hypothesis)."""
+
+    name: str
+    exhaustive: bool
+
+    def drive(
+        self, run: Callable[[Scheduler], Execution], stop: Callable[[], bool]
+    ) -> list[Execution]:
+        """Explore; returns the violating executions to report."""
         ...
 
 

@@ -168,3 +168,26 @@ def _join_all(clocks: Sequence[Clock]) -> Clock:
     for clock in clocks:
         _join(joined, clock)
     return joined
+
+
+def foata_form(steps: Sequence[Access], names: Sequence[object]) -> tuple[object, ...]:
+    """A canonical form of the execution's Mazurkiewicz trace (its Foata normal form):
+    each step is placed in the layer one past its deepest happens-before predecessor,
+    and identified by its actor, its number within the actor and `names[j]` (what it
+    chose). Two executions are equivalent exactly when their forms are equal."""
+    order = HappensBefore(steps)
+    layers: list[int] = []
+    count: dict[str, int] = {}
+    floor = 0
+    time = None
+    form = []
+    for j, step in enumerate(order.steps):
+        if time is not None and step.time > time:
+            floor = max(layers, default=0) + 1
+        time = step.time
+        layer = max([floor, *(layers[p] + 1 for p in order.preds[j])])
+        layers.append(layer)
+        index = count.get(step.actor, 0)
+        count[step.actor] = index + 1
+        form.append((layer, step.actor, index, names[j]))
+    return tuple(sorted(form, key=repr))

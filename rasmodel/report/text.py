@@ -46,9 +46,17 @@ def _header(result: Result) -> str:
     return (
         f"rasmodel {__version__}: {result.model_name} ({result.model_path}) "
         f"{format_params(result.params)}\n"
-        f"{result.strategy} search: {stats.executions} executions, {stats.steps} steps, "
-        f"{stats.seconds:.2f} s; {scope}"
+        f"{_strategy(result)}: {stats.executions} executions"
+        + (f" (+{stats.pruned} pruned)" if stats.pruned else "")
+        + f", {stats.steps} steps, {stats.seconds:.2f} s; {scope}"
     )
+
+
+def _strategy(result: Result) -> str:
+    if result.strategy == "dfs":
+        return "dfs" + (" with dpor" if result.reduction == "dpor" else ", no reduction")
+    seed = result.bounds.get("seed")
+    return f"{result.strategy} search (seed {seed})"
 
 
 def _bounded_by(result: Result) -> str:
@@ -64,6 +72,8 @@ def _bounded_by(result: Result) -> str:
         return f"not exhaustive ({result.stats.depth_bound_hit} executions hit --max-depth)"
     if result.bounds.get("preemption_bound") is not None:
         return f"not exhaustive (--preemption-bound {result.bounds['preemption_bound']})"
+    if result.strategy != "dfs":
+        return f"not exhaustive ({result.strategy} search samples executions)"
     return "not exhaustive"
 
 
