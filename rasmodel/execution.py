@@ -295,7 +295,8 @@ class Runner:
             env.step()
             step = steps[-1]
             if record_where:
-                self.where.append(env.processes[step.actor].suspended_at())
+                finished = step.finished
+                self.where.append(None if finished else env.processes[step.actor].suspended_at())
             if self.fingerprints is not None:
                 self.fingerprints.append(env.writes_fingerprint(step.writes))
             scheduler.after_step(step, env)

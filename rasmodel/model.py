@@ -52,10 +52,18 @@ class Model:
     @overload
     def trace(self, fn: F) -> F: ...
     @overload
-    def trace(self, *, name: str) -> Callable[[F], F]: ...
-    def trace(self, fn: Any = None, *, name: str | None = None) -> Any:
-        """`fn(system, params, trace)`, checked at the end of every complete execution."""
-        return self._register(Kind.TRACE, fn, name)
+    def trace(
+        self, *, name: str | None = None, reads: Iterable[str] | None = None
+    ) -> Callable[[F], F]: ...
+    def trace(
+        self, fn: Any = None, *, name: str | None = None, reads: Iterable[str] | None = None
+    ) -> Any:
+        """`fn(system, params, trace)`, checked at the end of every complete execution.
+
+        `reads` names the emitted kinds the function looks at; the reduction then
+        orders only those emits (by default every emit is assumed to matter)."""
+        kinds = frozenset(reads) if reads is not None else None
+        return self._register(Kind.TRACE, fn, name, kinds)
 
     def check(self, spec: TraceSpec, *, name: str) -> None:
         """Register a trace combinator (`rm.never(...)`, `rm.before(...)`, ...)."""
@@ -66,10 +74,13 @@ class Model:
             )
         self._add(Property(name, Kind.TRACE, spec.describe, spec=spec))
 
-    def _register(self, kind: Kind, fn: Any, name: str | None) -> Any:
+    def _register(
+        self, kind: Kind, fn: Any, name: str | None, kinds: frozenset[str] | None = None
+    ) -> Any:
         def decorate(f: F) -> F:
             doc = (f.__doc__ or "").strip().splitlines()
-            self._add(Property(name or f.__name__, kind, doc[0] if doc else kind.value, fn=f))
+            summary = doc[0] if doc else kind.value
+            self._add(Property(name or f.__name__, kind, summary, fn=f, kinds=kinds))
             return f
 
         return decorate(fn) if fn is not None else decorate

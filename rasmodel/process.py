@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 from simpy.events import PENDING, Interruption
 
-from rasmodel.errors import Location, ModelError, caller_location
+from rasmodel.errors import Location, ModelError, caller_location, is_user_file
 
 if TYPE_CHECKING:
     from rasmodel.env import Env
@@ -179,19 +179,23 @@ class Process(simpy.Process):
             callbacks.remove(self._resume)
 
     def suspended_at(self) -> Location | None:
-        """The model line where the generator is suspended, following `yield from`."""
+        """The model line where the generator is suspended, following `yield from`
+        down to the innermost frame in the model's own files (not in a library)."""
         gen: Any = self._generator
         code = getattr(gen, "gi_code", None)
-        where: Location | None = None
         if getattr(gen, "gi_frame", None) is None and code is not None:
             return Location(code.co_filename, code.co_firstlineno, code.co_name)  # finished
+        innermost: Location | None = None
+        in_model: Location | None = None
         while gen is not None:
             frame = getattr(gen, "gi_frame", None) or getattr(gen, "cr_frame", None)
             if frame is None:
                 break
-            where = Location(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+            innermost = Location(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+            if is_user_file(innermost.file):
+                in_model = innermost
             gen = getattr(gen, "gi_yieldfrom", None)
-        return where
+        return in_model or innermost
 
     def waiting_for(self) -> str:
         """What the process is blocked on, in words, for deadlock reports."""

@@ -62,6 +62,7 @@ class Property:
     description: str
     fn: Callable[..., Any] | None = None
     spec: TraceSpec | None = None
+    kinds: frozenset[str] | None = None  # emitted kinds a trace function reads (None: all)
 
     @property
     def needs_clean_end(self) -> bool:
@@ -75,7 +76,7 @@ class Property:
         """The emitted kinds this property reads (None: all of them)."""
         if self.kind is not Kind.TRACE:
             return frozenset()
-        return self.spec.kinds if self.spec is not None else None
+        return self.spec.kinds if self.spec is not None else self.kinds
 
     def monitor(self) -> Monitor:
         if self.spec is not None:
@@ -138,17 +139,19 @@ def _at(event: TraceEvent) -> str:
     return f"at step {event.step} by {event.actor}"
 
 
-def never(kind: str, where: Where = None) -> TraceSpec:
-    """No event of `kind` (matching `where`) is ever emitted."""
+def never(kind: str | tuple[str, ...], where: Where = None) -> TraceSpec:
+    """No event of `kind` (or of any kind in a tuple of kinds, matching `where`) is
+    ever emitted."""
+    kinds = frozenset({kind} if isinstance(kind, str) else kind)
     match = _matches(where)
 
     class Never(Monitor):
         def on_event(self, event: TraceEvent) -> str | None:
-            if event.kind == kind and match(event.data):
-                return f"{kind} {_format_data(event.data)} {_at(event)}"
+            if event.kind in kinds and match(event.data):
+                return f"{event.kind} {_format_data(event.data)} {_at(event)}"
             return None
 
-    return TraceSpec(f"never({kind!r})", Never, frozenset({kind}), False)
+    return TraceSpec(f"never({kind!r})", Never, kinds, False)
 
 
 def before(first: str, then: str, key: Key = None) -> TraceSpec:

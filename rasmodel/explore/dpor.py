@@ -146,10 +146,9 @@ class DporTree(DfsTree):
         if enabled:
             awake = [a for a in enabled if a not in branch.sleep]
             self._add(index, (awake or enabled)[0])
-        else:  # the reversing actor is blocked there: try every enabled one
-            for actor in branch.offered:
-                if actor not in branch.order:
-                    self._add(index, actor)
+        # Otherwise the reversing actor was blocked there (a wait_until whose guard was
+        # false): the write that would enable it races with this step itself, and that
+        # race is reversed on its own.
 
     def _add(self, index: int, actor: str) -> None:
         branch = self.branches[index]

@@ -1,0 +1,366 @@
+"""CPUs with a stack of execution contexts, tasks, and the scheduler.
+
+Each kernel context (a task, a hard-IRQ handler, an NMI-like handler, a kworker) is
+an engine process. A CPU runs only the context on top of its stack: interrupt and
+NMI-like contexts push themselves when they arrive and pop when they return; below
+them runs the CPU's current task (`curr`). Every kernel step is a guarded step
+(`Kernel.step`) enabled only while its context is on top, so an NMI-like
+notification can land between any two steps of whatever runs on its CPU, and the
+interrupted context waits until it returns.
+
+The scheduler of each CPU is a daemon process that may switch `curr` at any step
+where the running task is preemptible (within a budget of preemptions, so every
+execution is finite) or when the CPU is idle; a migration daemon may move a
+runnable task that is not running to another CPU. Both are choices the explorer
+enumerates like any other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+import rasmodel as rm
+from rasmodel.errors import ModelError, caller_location
+from rasmodel.state import Queue, Var
+
+Steps = Generator[Any, Any, Any]
+
+TASK, HARDIRQ, NMI = "task", "hardirq", "nmi"
+RUNNABLE, SLEEPING, DONE = "runnable", "sleeping", "done"
+
+
+class Cpu:
+    """One CPU: its context stack, current task, IRQ and preemption state."""
+
+    def __init__(self, kernel: Kernel, index: int) -> None:
+        env = kernel.env
+        self.kernel = kernel
+        self.index = index
+        self.name = f"cpu{index}"
+        self.stack: Var[tuple[tuple[str, str], ...]] = env.var(f"{self.name}.stack", ())
+        self.curr: Var[str | None] = env.var(f"{self.name}.curr", None)  # the current task
+        self.irqs_off: Var[int] = env.var(f"{self.name}.irqs_off", 0)
+        self.preempt_count: Var[int] = env.var(f"{self.name}.preempt_count", 0)
+
+    def top(self) -> tuple[str, str] | None:
+        stack = self.stack.value
+        return stack[-1] if stack else None
+
+    def in_interrupt(self) -> bool:
+        return bool(self.stack.value)
+
+
+@dataclass
+class Context:
+    """The kernel identity of one engine process: which CPU, task or interrupt."""
+
+    kernel: Kernel
+    process: str
+    task: Task | None
+    home: Cpu | None  # the CPU of an interrupt source (tasks use task.cpu)
+
+    @property
+    def cpu(self) -> Cpu:
+        if self.task is not None:
+            return self.kernel.cpus[self.task.cpu.value]
+        assert self.home is not None
+        return self.home
+
+    @property
+    def kind(self) -> str:
+        """task, hardirq or nmi: the innermost context this process runs in."""
+        entry: tuple[str, str]
+        for entry in reversed(self.cpu.stack.value):
+            process, kind = entry
+            if process == self.process:
+                return kind
+        return TASK
+
+    def may_run(self) -> bool:
+        cpu = self.cpu
+        stack = cpu.stack.value
+        if stack:
+            return stack[-1][0] == self.process
+        return self.task is not None and cpu.curr.value == self.process
+
+    def describe(self) -> str:
+        return f"{self.cpu.name}/{self.kind}" + (
+            f" ({self.task.name})" if self.task is not None and self.kind != TASK else ""
+        )
+
+
+class Task:
+    """A task: scheduled on a CPU, runs user code, enters the kernel, returns to user."""
+
+    def __init__(self, kernel: Kernel, name: str, cpu: int, *, kthread: bool) -> None:
+        env = kernel.env
+        self.kernel = kernel
+        self.name = name
+        self.kthread = kthread
+        self.cpu = env.var(f"{name}.cpu", cpu)
+        self.state = env.var(f"{name}.state", RUNNABLE)
+        self.flags: Var[frozenset[str]] = env.var(f"{name}.flags", frozenset())  # TIF_*
+        self.task_works: Queue[tuple[Any, ...]] = env.queue(f"{name}.task_works")
+        self.ran = env.var(f"{name}.ran", False)
+
+    def runnable(self) -> bool:
+        return self.state.value == RUNNABLE
+
+
+class Kernel:
+    """The machine of a model: `k = Kernel(env, cpus=2, preemptions=1, migrations=1)`."""
+
+    def __init__(
+        self, env: rm.Env, *, cpus: int = 2, preemptions: int = 1, migrations: int = 1
+    ) -> None:
+        self.env = env
+        self.cpus = [Cpu(self, i) for i in range(cpus)]
+        self.contexts: dict[str, Context] = {}
+        self.tasks: dict[str, Task] = {}
+        self.tif_handlers: dict[str, Callable[[Task], Steps]] = {}  # do_notify_resume work
+        self.callbacks: dict[str, Callable[..., Steps]] = {}  # task_work callbacks by name
+        self.preemptions = env.var("sched.preemptions_left", preemptions)
+        self.migrations = env.var("sched.migrations_left", migrations)
+        for cpu in self.cpus:
+            env.process(self._scheduler(cpu), name=f"sched/{cpu.index}", daemon=True)
+        if migrations > 0 and cpus > 1:
+            env.process(self._migrator(), name="migration", daemon=True)
+
+    # ------------------------------------------------------------- contexts
+    def current(self) -> Context:
+        """The context of the running process (kernel code must run in one)."""
+        proc = self.env.active_process
+        context = self.contexts.get(proc.name) if proc is not None else None
+        if context is None:
+            raise ModelError(
+                "kernel code ran outside a kernel context.",
+                where=caller_location(),
+                hint="Run it from a task (Kernel.task) or an interrupt (Kernel.interrupt).",
+            )
+        return context
+
+    def step(self, label: str) -> Any:
+        """A kernel scheduling point: the next step runs when this context is on top."""
+        context = self.current()
+        return self.env.wait_until(context.may_run, label)
+
+    def emit(self, kind: str, **data: Any) -> None:
+        """A trace event carrying the current CPU and context."""
+        self.env.emit(kind, **data)
+
+    def in_nmi(self) -> bool:
+        return self.current().kind == NMI
+
+    def in_irq(self) -> bool:
+        return self.current().kind == HARDIRQ
+
+    def in_atomic(self) -> bool:
+        """Sleeping is forbidden: NMI or IRQ context, IRQs off, preemption off."""
+        context = self.current()
+        cpu = context.cpu
+        return context.kind != TASK or cpu.irqs_off.value > 0 or cpu.preempt_count.value > 0
+
+    def might_sleep(self, what: str) -> None:
+        """`might_sleep()`: calling something that may sleep in atomic context is a bug."""
+        if self.in_atomic():
+            context = self.current()
+            self.emit("sleep_in_atomic", what=what, context=context.describe())
+
+    def _push(self, context: Context, kind: str) -> None:
+        cpu = context.cpu
+        cpu.stack.value = (*cpu.stack.value, (context.process, kind))
+        self._label(context)
+
+    def _pop(self, context: Context) -> None:
+        cpu = context.cpu
+        stack = cpu.stack.value
+        if not stack or stack[-1][0] != context.process:
+            raise ModelError(f"{context.process} returned from a context it is not in.")
+        cpu.stack.value = stack[:-1]
+        self._label(context)
+
+    def _label(self, context: Context) -> None:
+        self.env.processes[context.process].context = context.describe()
+
+    # ------------------------------------------------------------- tasks
+    def task(
+        self,
+        name: str,
+        body: Callable[[Task], Steps],
+        *,
+        cpu: int = 0,
+        kthread: bool = False,
+        daemon: bool = False,
+    ) -> Task:
+        """A task on `cpu` running `body(task)` once it is scheduled."""
+        task = Task(self, name, cpu, kthread=kthread)
+        self.tasks[name] = task
+        self.contexts[name] = Context(self, name, task, None)
+        proc = self.env.process(self._task_main(task, body), name=name, daemon=daemon)
+        proc.context = f"cpu{cpu}/task"
+        return task
+
+    def _task_main(self, task: Task, body: Callable[[Task], Steps]) -> Steps:
+        yield self.step("scheduled")
+        task.ran.value = True
+        yield from body(task)
+        self.exit_task(task)
+
+    def exit_task(self, task: Task) -> None:
+        task.state.value = DONE
+        cpu = self.cpus[task.cpu.value]
+        if cpu.curr.value == task.name:
+            cpu.curr.value = None
+        self.emit("exit", task=task.name)
+
+    def sleep(self, task: Task) -> None:
+        """The task blocks: it gives up its CPU until `wake` makes it runnable."""
+        task.state.value = SLEEPING
+        cpu = self.cpus[task.cpu.value]
+        if cpu.curr.value == task.name:
+            cpu.curr.value = None
+
+    def wake(self, task: Task) -> None:
+        if task.state.value == SLEEPING:
+            task.state.value = RUNNABLE
+
+    # ------------------------------------------------------------- interrupts
+    def interrupt(
+        self,
+        name: str,
+        handler: Callable[[Context], Steps],
+        *,
+        cpu: int = 0,
+        kind: str = HARDIRQ,
+        when: Callable[[], bool] | None = None,
+        repeat: bool = False,
+    ) -> None:
+        """An interrupt (kind hardirq) or NMI-like notification (kind nmi) that arrives
+        on `cpu` at any step where it can (once, or whenever `when()` holds with
+        `repeat`): hard IRQs need IRQs enabled and no IRQ or NMI already running
+        there; NMI-like ones arrive even with IRQs masked, but do not nest."""
+        home = self.cpus[cpu]
+        context = Context(self, name, None, home)
+        self.contexts[name] = context
+        ready = when or (lambda: True)
+
+        def arrives() -> bool:
+            if not ready():
+                return False
+            stack = home.stack.value
+            if kind == NMI:
+                return all(entry[1] != NMI for entry in stack)
+            return home.irqs_off.value == 0 and not stack
+
+        def source() -> Steps:
+            while True:
+                yield self.env.wait_until(arrives, f"{name} arrives")
+                self._push(context, kind)
+                self.emit(f"{kind}_enter", source=name)
+                yield from handler(context)
+                self._pop(context)
+                self.emit(f"{kind}_exit", source=name)
+                if not repeat:
+                    return
+
+        proc = self.env.process(source(), name=name, daemon=True)
+        proc.context = f"cpu{cpu}/{kind}"
+
+    def nested(self, kind: str, body: Callable[[], Steps]) -> Steps:
+        """Run `body` in a nested context of the current process (an exception taken
+        by a task, or `irq_enter()` around `irq_work_run()` in an exception handler)."""
+        context = self.current()
+        self._push(context, kind)
+        result = yield from body()
+        self._pop(context)
+        return result
+
+    # ------------------------------------------------------------- irq / preempt
+    def local_irq_save(self) -> int:
+        cpu = self.current().cpu
+        flags = cpu.irqs_off.value
+        cpu.irqs_off.value = flags + 1
+        return flags
+
+    def local_irq_restore(self, flags: int) -> None:
+        cpu = self.current().cpu
+        if cpu.irqs_off.value != flags + 1:
+            raise ModelError(
+                f"local_irq_restore({flags}) on {cpu.name} without the matching save.",
+                where=caller_location(),
+                hint="Pair every local_irq_restore with the local_irq_save that returned "
+                "its flags.",
+            )
+        cpu.irqs_off.value = flags
+
+    def preempt_disable(self) -> None:
+        cpu = self.current().cpu
+        cpu.preempt_count.value += 1
+
+    def preempt_enable(self) -> None:
+        cpu = self.current().cpu
+        if cpu.preempt_count.value <= 0:
+            raise ModelError(
+                f"preempt_enable() on {cpu.name} without preempt_disable().",
+                where=caller_location(),
+            )
+        cpu.preempt_count.value -= 1
+
+    # ------------------------------------------------------------- scheduler
+    def _candidates(self, cpu: Cpu) -> list[str]:
+        return [
+            name
+            for name, task in self.tasks.items()
+            if task.cpu.value == cpu.index and task.runnable() and name != cpu.curr.value
+        ]
+
+    def _may_switch(self, cpu: Cpu) -> bool:
+        if cpu.stack.value or not self._candidates(cpu):
+            return False
+        curr = cpu.curr.value
+        if curr is None or not self.tasks[curr].runnable():
+            return True
+        return (
+            self.preemptions.value > 0 and cpu.preempt_count.value == 0 and cpu.irqs_off.value == 0
+        )
+
+    def _scheduler(self, cpu: Cpu) -> Steps:
+        """`schedule()` on one CPU: pick the next task when idle, or preempt."""
+        while True:
+            yield self.env.wait_until(lambda: self._may_switch(cpu), f"schedule {cpu.name}")
+            prev = cpu.curr.value
+            choices = self._candidates(cpu)
+            nxt = self.env.choose(choices, f"{cpu.name} next task")
+            preempt = prev is not None and self.tasks[prev].runnable()
+            if preempt:
+                self.preemptions.value -= 1
+            cpu.curr.value = nxt
+            self.emit("sched_switch", cpu=cpu.name, prev=prev, next=nxt, preempt=preempt)
+
+    def _migratable(self) -> list[str]:
+        return [
+            name
+            for name, task in self.tasks.items()
+            if task.runnable()
+            and not task.kthread
+            and task.ran.value
+            and self.cpus[task.cpu.value].curr.value != name
+        ]
+
+    def _migrator(self) -> Steps:
+        """Move a preempted task to another CPU (within the migration budget)."""
+        while True:
+            yield self.env.wait_until(
+                lambda: self.migrations.value > 0 and bool(self._migratable()), "migrate"
+            )
+            name = self.env.choose(self._migratable(), "task to migrate")
+            task = self.tasks[name]
+            others = [c.index for c in self.cpus if c.index != task.cpu.value]
+            target = self.env.choose(others, "migrate to")
+            self.migrations.value -= 1
+            src = task.cpu.value
+            task.cpu.value = target
+            self.env.processes[name].context = f"cpu{target}/task"
+            self.emit("migrate", task=name, src=f"cpu{src}", dst=f"cpu{target}")
