@@ -37,9 +37,10 @@ from rasmodel.kernel import (
     exit_to_user,
 )
 from rasmodel.kernel.cpu import NMI, Steps
+from rasmodel.kernel.mm import Pfn
 
 PARAMS = {
-    "errors": 2,  # tasks that take an SEA (A, then B)
+    "errors": 1,  # tasks that take an SEA (A; 2: A, then B)
     "sdei": 1,  # an asynchronous NMI-like error notification on cpu0
     "irq_report": 1,  # an interrupt-context error report on cpu0
     "preemptions": 1,
@@ -125,9 +126,20 @@ class Estatus:
             yield from self.handle(context, record)
 
 
-def make_model(name: str, design: Callable[[Kernel, Memory, Workqueue], Design], doc: str):
-    """The model of one design: the shared scenario and the shared properties."""
-    model = rm.Model(name, params=dict(PARAMS), doc=doc)
+def make_model(
+    name: str,
+    design: Callable[[Kernel, Memory, Workqueue], Design],
+    doc: str,
+    *,
+    defaults: Mapping[str, int] | None = None,
+    program: Callable[[Kernel, Memory, Page, Mapping[str, int]], Callable[[Task], Steps]]
+    | None = None,
+) -> rm.Model:
+    """The model of one design: the shared scenario and the shared properties.
+    `defaults` overrides scenario defaults; `program` replaces the tasks' user program
+    (it gets the kernel, memory, the task's poisoned page and the parameters)."""
+    model = rm.Model(name, params={**PARAMS, **(defaults or {})}, doc=doc)
+    make_program = program or (lambda k, memory, page, params: _user_program(k, memory, page))
 
     @model.build
     def build(env: rm.Env, **params: int) -> Kernel:
@@ -139,7 +151,7 @@ def make_model(name: str, design: Callable[[Kernel, Memory, Workqueue], Design],
         for index, who in enumerate("AB"[: params["errors"]]):
             page = memory.page(PAGES[who], poisoned=True, mapped_by=(who,))
             cpu = index if params["simultaneous"] else 0
-            k.task(who, _user_program(k, memory, page), cpu=cpu)
+            k.task(who, make_program(k, memory, page, params), cpu=cpu)
         if params["sdei"]:
             memory.page(PAGES["C"], poisoned=True)
             k.interrupt("sdei", _report("sdei", PAGES["C"], impl.sdei), cpu=0, kind=NMI)
@@ -168,7 +180,7 @@ def _user_program(k: Kernel, memory: Memory, page: Page) -> Callable[[Task], Ste
 
 def _report(source: str, pfn: int, handler: Callable[[Context, int], Steps]):
     def run(context: Context) -> Steps:
-        context.kernel.emit("error_reported", pfn=pfn, source=source)
+        context.kernel.emit("error_reported", pfn=Pfn(pfn), source=source)
         yield from handler(context, pfn)
 
     return run

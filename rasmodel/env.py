@@ -284,6 +284,7 @@ class Env(simpy.Environment):
         wake = proc._wake
         guard = proc._guard
         guard_reads: frozenset[str] | None = None
+        context = proc.context  # where the step starts (a library may change it)
         cause = getattr(wake, "_rasmodel_cause", -1) if wake is not None else -1
         self._active_proc = proc
         finished = False
@@ -335,7 +336,7 @@ class Env(simpy.Environment):
             proc._name,
             wake if wake is not None else guard,
             self._now,
-            proc.context,
+            context,
             frozenset(reads),
             frozenset(writes) if writes else _NO_KEYS,
             cause,

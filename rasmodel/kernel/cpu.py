@@ -60,6 +60,7 @@ class Context:
     process: str
     task: Task | None
     home: Cpu | None  # the CPU of an interrupt source (tasks use task.cpu)
+    base: str = TASK  # the kind of an interrupt source (tasks: task)
 
     @property
     def cpu(self) -> Cpu:
@@ -76,7 +77,7 @@ class Context:
             process, kind = entry
             if process == self.process:
                 return kind
-        return TASK
+        return self.base
 
     def may_run(self) -> bool:
         cpu = self.cpu
@@ -242,7 +243,7 @@ class Kernel:
         `repeat`): hard IRQs need IRQs enabled and no IRQ or NMI already running
         there; NMI-like ones arrive even with IRQs masked, but do not nest."""
         home = self.cpus[cpu]
-        context = Context(self, name, None, home)
+        context = Context(self, name, None, home, kind)
         self.contexts[name] = context
         ready = when or (lambda: True)
 

@@ -21,12 +21,19 @@ AR = "BUS_MCEERR_AR"
 AO = "BUS_MCEERR_AO"
 
 
+class Pfn(int):
+    """A page frame number: an int that prints in hex, as the kernel prints it."""
+
+    def __repr__(self) -> str:
+        return f"{int(self):#x}"
+
+
 class Page:
     """One physical page: poisoned or not, mapped by some tasks."""
 
     def __init__(self, kernel: Kernel, pfn: int, *, poisoned: bool, mapped_by: tuple[str, ...]):
         env = kernel.env
-        self.pfn = pfn
+        self.pfn = Pfn(pfn)
         self.poisoned: Any = env.var(f"page{pfn:#x}.poisoned", poisoned)
         self.mapped_by: Any = env.var(f"page{pfn:#x}.mapped_by", frozenset(mapped_by))
         self.isolated: Any = env.var(f"page{pfn:#x}.isolated", False)
@@ -43,7 +50,7 @@ class Memory:
 
     def page(self, pfn: int, *, poisoned: bool = False, mapped_by: tuple[str, ...] = ()) -> Page:
         page = Page(self.kernel, pfn, poisoned=poisoned, mapped_by=mapped_by)
-        self.pages[pfn] = page
+        self.pages[page.pfn] = page
         return page
 
     def user_access(self, task: Task, page: Page) -> Steps:
@@ -65,7 +72,7 @@ class Memory:
         page = self.pages[pfn]
         k.emit(
             "memory_failure",
-            pfn=pfn,
+            pfn=Pfn(pfn),
             flags="MF_ACTION_REQUIRED" if flags & MF_ACTION_REQUIRED else "0",
             context=context.describe(),
         )
@@ -81,7 +88,7 @@ class Memory:
         yield  # a generator, so callers `yield from` it like every kernel function
 
     def sigbus(self, task: str, code: str, pfn: int) -> None:
-        self.kernel.emit("sigbus", task=task, code=code, pfn=pfn)
+        self.kernel.emit("sigbus", task=task, code=code, pfn=Pfn(pfn))
 
     def _memory_failure_callback(self, task: Task, pfn: int, flags: int) -> Steps:
         yield from self.memory_failure(pfn, flags)

@@ -7,6 +7,7 @@ from typing import Any
 
 from rasmodel import __version__
 from rasmodel.choices import RUN
+from rasmodel.env import Step
 from rasmodel.execution import Execution
 from rasmodel.result import Counterexample, Result, Verdict
 
@@ -104,7 +105,11 @@ def trace_table(execution: Execution, *, indent: str = "  ") -> list[str]:
     for text in emitted.get(-1, []):
         rows.append(("build", "", "", "", text))
     previous: str | None = None
+    hidden = 0
     for i, step in enumerate(execution.steps):
+        if _idle_start(step) and step.index not in emitted:
+            hidden += 1
+            continue
         where = execution.where[i] if i < len(execution.where) else None
         mark = _preempted(execution, i, previous)
         label = step.label + (f"  [{where}]" if where else "")
@@ -116,6 +121,8 @@ def trace_table(execution: Execution, *, indent: str = "  ") -> list[str]:
         for text in emitted.get(step.index, []):
             rows.append(("", "", "", "", text))
         previous = step.actor
+    if hidden:
+        rows.append(("", "", "", "", f"({hidden} process starts that touched nothing not shown)"))
     header = ("step", "time", "context", "actor", "event")
     widths = [max(len(r[c]) for r in [header, *rows]) for c in range(4)]
     out = []
@@ -123,6 +130,11 @@ def trace_table(execution: Execution, *, indent: str = "  ") -> list[str]:
         cells = [row[c].rjust(widths[c]) if c < 2 else row[c].ljust(widths[c]) for c in range(4)]
         out.append(indent + "  ".join(cells) + "  " + row[4])
     return out
+
+
+def _idle_start(step: Step) -> bool:
+    """A process start that read and wrote nothing shared: noise in a trace."""
+    return step.label == "start" and not step.writes and len(step.reads) <= 1
 
 
 def _preempted(execution: Execution, index: int, previous: str | None) -> str:

@@ -1,0 +1,88 @@
+"""The verdict table of DOMAIN.md, reproduced by exhaustive checks of the seed models."""
+
+from __future__ import annotations
+
+import pytest
+
+import rasmodel as rm
+from rasmodel.checker import replay
+from rasmodel.loader import load_model
+from tests.conftest import ROOT
+
+MODELS = ROOT / "models"
+H, V = "holds", "violated"
+PROPS = (
+    "no_sleep_in_atomic",
+    "reentrancy_safe",
+    "no_lost_error",
+    "handled_before_user",
+    "right_task_signalled",
+)
+# None: a blank cell of the table (whatever the exploration finds).
+TABLE = {
+    "sea_direct.py": (V, None, None, None, None),
+    "sea_tif_flag.py": (H, H, V, V, V),
+    "sea_mf_queue_in_nmi.py": (H, V, None, V, None),
+    "sea_estatus_workqueue.py": (H, H, H, V, V),
+    "sea_estatus_task_work.py": (H, H, H, H, H),
+}
+# The workqueue design is the largest (about 40 s at its defaults): the fast suite
+# checks it without the migration, the slow one at the defaults.
+FAST = {"sea_estatus_workqueue.py": {"migrations": 0}}
+
+
+def _check_row(file: str, params: dict) -> rm.Result:
+    result = rm.check(str(MODELS / file), params=params, minimize=False)
+    assert result.exhaustive, f"{file} did not finish exhaustively"
+    for prop, expected in zip(PROPS, TABLE[file], strict=True):
+        if expected is not None:
+            assert result.verdicts[prop] == expected, (file, prop, result[prop].message)
+    return result
+
+
+@pytest.mark.parametrize("file", sorted(TABLE))
+def test_seed_model_reproduces_its_row_of_the_verdict_table(file: str) -> None:
+    result = _check_row(file, FAST.get(file, {}))
+    model = load_model(str(MODELS / file))
+    for name, cex in result.counterexamples.items():
+        again = replay(model, cex.params, name, cex.choices)
+        assert name in [v.property for v in again.violations]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("file", sorted(FAST))
+def test_seed_model_row_at_its_default_parameters(file: str) -> None:
+    _check_row(file, {})
+
+
+def test_tif_flag_second_error_overwrites_the_slot() -> None:
+    """The review-thread story: A faults, is preempted, B faults on cpu0 and the slot
+    now holds B's page; A returns to user space with its page still mapped."""
+    result = rm.check(
+        str(MODELS / "sea_tif_flag.py"),
+        params={"errors": 2, "sdei": 0, "irq_report": 0, "migrations": 0},
+    )
+    assert result.verdicts["right_task_signalled"] == "violated"
+    cex = result.counterexamples["right_task_signalled"]
+    kinds = [e.kind for e in cex.execution.trace]
+    assert kinds.count("sea") == 2
+    assert any(e.kind == "sched_switch" and e.data["preempt"] for e in cex.execution.trace)
+    assert "consumed the error in page" in cex.message
+    assert result.verdicts["no_lost_error"] == "violated"
+
+
+def test_mf_queue_deadlock_names_the_interrupted_lock_holder() -> None:
+    result = rm.check(str(MODELS / "sea_mf_queue_in_nmi.py"), properties=["reentrancy_safe"])
+    message = result["reentrancy_safe"].message
+    assert "self_deadlock" in message and "mf_fifo_lock/0" in message
+    assert "holder='cpu0/hardirq'" in message and "taker='cpu0/nmi'" in message
+
+
+@pytest.mark.parametrize(("second", "panics"), [(0, H), (1, H), (2, V)])
+def test_x86_mce_merges_the_same_page_and_panics_on_another(second: int, panics: str) -> None:
+    result = rm.check(str(MODELS / "mce_task_work.py"), params={"second": second})
+    assert result.exhaustive
+    assert result.verdicts["no_panic"] == panics
+    if second < 2:
+        assert result.verdicts["handled_before_user"] == H
+        assert result.verdicts["right_task_signalled"] == H
