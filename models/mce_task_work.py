@@ -17,7 +17,7 @@ from rasmodel.kernel import MF_ACTION_REQUIRED, NMI, exit_to_user, task_work_add
 
 
 class MceTaskWork:
-    def __init__(self, kernel, memory, wq):
+    def __init__(self, kernel, memory, wq, params):
         self.kernel = kernel
         self.memory = memory
         self.queue = MemoryFailureQueue(kernel, memory, wq)

@@ -7,7 +7,7 @@ asynchronous NMI-like notification (SDEI) and an interrupt-context error report
 one migration to cpu1 available to the scheduler. `-D simultaneous=1` puts B on cpu1
 instead, so the two SEAs happen on two CPUs at about the same time.
 
-A design is a class built with `(kernel, memory, workqueue)` that provides the SEA
+A design is a class built with `(kernel, memory, workqueue, params)` that provides the SEA
 handler (`sea`), the SDEI handler (`sdei`) and the IRQ report (`irq_report`). The
 properties carry the same names in every model, so `rasmodel compare` lines designs
 up: no_sleep_in_atomic, reentrancy_safe, no_lost_error, handled_before_user,
@@ -128,7 +128,7 @@ class Estatus:
 
 def make_model(
     name: str,
-    design: Callable[[Kernel, Memory, Workqueue], Design],
+    design: Callable[[Kernel, Memory, Workqueue, Mapping[str, int]], Design],
     doc: str,
     *,
     defaults: Mapping[str, int] | None = None,
@@ -147,7 +147,7 @@ def make_model(
         wq = Workqueue(k)
         handlers: dict[str, Design] = {}
         memory = Memory(k, lambda task, page: handlers["design"].sea(task, page))
-        handlers["design"] = impl = design(k, memory, wq)
+        handlers["design"] = impl = design(k, memory, wq, params)
         for index, who in enumerate("AB"[: params["errors"]]):
             page = memory.page(PAGES[who], poisoned=True, mapped_by=(who,))
             cpu = index if params["simultaneous"] else 0

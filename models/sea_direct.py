@@ -11,7 +11,7 @@ from rasmodel.kernel import MF_ACTION_REQUIRED, NMI
 
 
 class Direct:
-    def __init__(self, kernel, memory, wq):
+    def __init__(self, kernel, memory, wq, params):
         self.kernel = kernel
         self.memory = memory
         self.queue = MemoryFailureQueue(kernel, memory, wq)

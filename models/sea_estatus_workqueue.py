@@ -13,10 +13,10 @@ from rasmodel.kernel import NMI
 
 
 class EstatusWorkqueue:
-    def __init__(self, kernel, memory, wq, capacity=None):
+    def __init__(self, kernel, memory, wq, params):
         self.kernel = kernel
         self.queue = MemoryFailureQueue(kernel, memory, wq)
-        self.estatus = Estatus(kernel, capacity or 4, self.ghes_do_proc)
+        self.estatus = Estatus(kernel, params["pool"], self.ghes_do_proc)
 
     def ghes_do_proc(self, context, record):
         pfn, _sync, _task = record

@@ -13,7 +13,7 @@ from rasmodel.kernel import NMI
 
 
 class MfQueueInNmi:
-    def __init__(self, kernel, memory, wq):
+    def __init__(self, kernel, memory, wq, params):
         self.kernel = kernel
         self.queue = MemoryFailureQueue(kernel, memory, wq)
 

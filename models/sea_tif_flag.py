@@ -16,7 +16,7 @@ TIF_SEA_NOTIFY = "TIF_SEA_NOTIFY"
 
 
 class TifFlag:
-    def __init__(self, kernel, memory, wq):
+    def __init__(self, kernel, memory, wq, params):
         self.kernel = kernel
         self.memory = memory
         self.queue = MemoryFailureQueue(kernel, memory, wq)
