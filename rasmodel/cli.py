@@ -140,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", metavar="DIR", help="write result.json and one <property>.json counterexample each"
     )
     check.add_argument(
+        "--graph",
+        choices=["svg", "png", "dot"],
+        help="with --out: also draw each counterexample as a graph (<property>.<format>)",
+    )
+    check.add_argument(
         "--format",
         choices=["text", "json", "junit"],
         default="text",
@@ -155,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay.add_argument("model", metavar="MODEL.py")
     replay.add_argument("counterexample", metavar="COUNTEREXAMPLE.json")
+    replay.add_argument(
+        "--graph", metavar="FILE", help="draw the replayed execution to FILE (.svg, .png, .dot)"
+    )
     _add_model_options(replay)
 
     lister = sub.add_parser(
@@ -236,7 +244,9 @@ def _check(args: argparse.Namespace) -> int:
             result = cross_check(args.model, progress=progress.update, **options)
         else:
             result = check(args.model, progress=progress.update, **options)
-    written = write_outputs(result, args.out) if args.out else {}
+    if args.graph and not args.out:
+        raise UsageError("--graph writes files next to the counterexamples: add --out DIR.")
+    written = write_outputs(result, args.out, graph=args.graph) if args.out else {}
     if written:
         result = _with_paths(result, written)
     if args.format == "json":
@@ -297,6 +307,18 @@ def _replay(args: argparse.Namespace) -> int:
     print(f"replay of {args.counterexample} on {model.path}: {len(execution.steps)} steps")
     print("\n".join(trace_table(execution)))
     violation = next((v for v in execution.violations if v.property == prop), None)
+    if args.graph:
+        from rasmodel.report.graph import build_graph, draw
+        from rasmodel.result import Counterexample
+
+        message = violation.message if violation else "holds on this sequence"
+        cex = Counterexample(
+            model.path or "", model.name, params, prop, message, execution.choices, execution
+        )
+        try:
+            print(f"graph: {draw(build_graph(cex), args.graph)}")
+        except ValueError as error:
+            raise UsageError(str(error)) from None
     if violation is None:
         print(f"{prop} holds on this sequence")
         return EXIT_OK

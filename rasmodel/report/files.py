@@ -49,14 +49,19 @@ def result_json(result: Result, written: dict[str, str] | None = None) -> dict[s
     }
 
 
-def write_outputs(result: Result, directory: str) -> dict[str, str]:
-    """Write result.json and `<property>.json` counterexamples; returns property -> path."""
+def write_outputs(result: Result, directory: str, graph: str | None = None) -> dict[str, str]:
+    """Write result.json, `<property>.json` counterexamples and, with `graph` (svg, png
+    or dot), their drawings; returns property -> counterexample path."""
     os.makedirs(directory, exist_ok=True)
     written: dict[str, str] = {}
     for name, cex in result.counterexamples.items():
         path = os.path.join(directory, f"{_safe(name)}.json")
         write_counterexample(cex, path)
         written[name] = path
+        if graph:
+            from rasmodel.report.graph import build_graph, draw
+
+            draw(build_graph(cex), os.path.join(directory, f"{_safe(name)}.{graph}"))
     with open(os.path.join(directory, "result.json"), "w") as out:
         json.dump(result_json(result, written), out, indent=2)
         out.write("\n")
