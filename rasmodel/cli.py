@@ -165,6 +165,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_model_options(replay)
 
+    comparer = sub.add_parser(
+        "compare",
+        help="check several designs and write a side-by-side report",
+        description="Check each MODEL.py with the same options and report the designs x "
+        "properties table (holds / violated / bounded, with executions and time), each "
+        "violation's message, trace excerpt and graph, and the command and version. "
+        "Exits 0 when the report is written (violations are its content).",
+    )
+    comparer.add_argument("models", nargs="+", metavar="MODEL.py")
+    comparer.add_argument(
+        "--out", metavar="REPORT.md", help="write the Markdown report (graphs beside it)"
+    )
+    comparer.add_argument("--html", action="store_true", help="also write REPORT.html")
+    comparer.add_argument("--max-executions", type=int, metavar="N")
+    comparer.add_argument("--time-limit", type=float, metavar="SECONDS")
+    _add_model_options(comparer)
+
     lister = sub.add_parser(
         "list",
         help="show a model's parameters and properties",
@@ -196,7 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             build_parser().print_help()
             return EXIT_ERROR
-        return {"check": _check, "replay": _replay, "list": _list}[args.command](args)
+        commands = {"check": _check, "replay": _replay, "list": _list, "compare": _compare}
+        return commands[args.command](args)
     except RasmodelError as error:
         if debug:
             traceback.print_exc()
@@ -337,6 +355,35 @@ def _read_counterexample(path: str) -> dict[str, Any]:
     if not isinstance(data, dict) or "choices" not in data:
         raise UsageError(f"{path}: not a counterexample file (no 'choices' list).")
     return data
+
+
+def _compare(args: argparse.Namespace) -> int:
+    import os
+    import shlex
+
+    from rasmodel.report.compare import compare, table_markdown, write_html, write_markdown
+    from rasmodel.report.progress import Progress
+
+    if args.html and not args.out:
+        raise UsageError("--html writes next to the Markdown report: add --out REPORT.md.")
+    command = "rasmodel " + shlex.join(sys.argv[1:] if sys.argv[1:] else ["compare"])
+    options: dict[str, Any] = {"params": args.params}
+    if args.max_executions is not None:
+        options["max_executions"] = args.max_executions
+    if args.time_limit is not None:
+        options["time_limit"] = args.time_limit
+    with Progress("compare") as progress:
+        comparison = compare(args.models, command, progress=progress.update, **options)
+    print("\n".join(table_markdown(comparison)))
+    if args.out:
+        directory = os.path.dirname(args.out)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        print(f"report: {write_markdown(comparison, args.out)}")
+        if args.html:
+            html_path = os.path.splitext(args.out)[0] + ".html"
+            print(f"report: {write_html(comparison, html_path)}")
+    return EXIT_OK
 
 
 def _list(args: argparse.Namespace) -> int:
