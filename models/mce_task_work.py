@@ -83,7 +83,7 @@ model = make_model(
     "mce-task-work",
     MceTaskWork,
     __doc__,
-    defaults={"second": 0, "sdei": 0, "irq_report": 0, "migrations": 1},
+    defaults={"second": 0, "errors": 2, "sdei": 0, "irq_report": 0, "migrations": 1},
     program=program,
 )
 model.check(__import__("rasmodel").never("panic"), name="no_panic")

@@ -181,7 +181,7 @@ def _user_program(k: Kernel, memory: Memory, page: Page) -> Callable[[Task], Ste
 def _report(source: str, pfn: int, handler: Callable[[Context, int], Steps]):
     def run(context: Context) -> Steps:
         context.kernel.emit("error_reported", pfn=Pfn(pfn), source=source)
-        yield from handler(context, pfn)
+        yield from handler(context, Pfn(pfn))
 
     return run
 

@@ -25,9 +25,15 @@ class EstatusTaskWork(EstatusWorkqueue):
 
     def sea(self, task, page):
         """apei_claim_sea(): ghes_notify_sea() in NMI context, then irq_work_run() in
-        IRQ context on the same CPU, while the faulting task is still current."""
+        IRQ context on the same CPU, while the faulting task is still current. The
+        exception runs with IRQs masked (no IRQ, no preemption on this CPU), but
+        other CPUs go on between nmi_exit() and irq_work_run()."""
+        k = self.kernel
+        flags = k.local_irq_save()
         yield from super().sea(task, page)
-        yield from self.kernel.nested(HARDIRQ, self.estatus.irq_work.irq_work_run)
+        yield k.step("apei_claim_sea: irq_work_run")
+        yield from k.nested(HARDIRQ, self.estatus.irq_work.irq_work_run)
+        k.local_irq_restore(flags)
 
 
 model = make_model("sea-estatus-task-work", EstatusTaskWork, __doc__)

@@ -86,3 +86,18 @@ def test_x86_mce_merges_the_same_page_and_panics_on_another(second: int, panics:
     if second < 2:
         assert result.verdicts["handled_before_user"] == H
         assert result.verdicts["right_task_signalled"] == H
+
+
+def test_task_work_with_simultaneous_seas_on_two_cpus_races_on_the_global_irq_work() -> None:
+    """DOMAIN.md's faithful-model note: ghes_proc_irq_work is global, so B's SEA on cpu1
+    while A's work is pending on cpu0 queues nothing; A's irq_work_run() then drains
+    B's record too and adds its task_work to A."""
+    result = rm.check(
+        str(MODELS / "sea_estatus_task_work.py"),
+        params={"errors": 2, "simultaneous": 1, "sdei": 0, "irq_report": 0, "migrations": 0},
+    )
+    assert result.exhaustive
+    assert result.verdicts["right_task_signalled"] == V
+    assert result.verdicts["handled_before_user"] == V
+    assert result.verdicts["no_lost_error"] == H
+    assert "for page 0xb0" in result["right_task_signalled"].message
