@@ -265,9 +265,14 @@ class Search:
     def _explore_driven(self, drive: Callable[..., list[Execution]]) -> str | None:
         """For strategies that own the loop (Hypothesis calls us back per example)."""
 
+        first_seen: dict[str, tuple[int, float]] = {}
+
         def run(scheduler: Scheduler) -> Execution:
             execution = self._step_search(scheduler)
             self._account(execution, record=False)
+            for violation in execution.violations:
+                elapsed = time.monotonic() - self.start
+                first_seen.setdefault(violation.property, (self.executions, elapsed))
             return execution
 
         stopped: list[str] = []
@@ -279,7 +284,7 @@ class Search:
             return reason is not None or (self.opts.stop_first and bool(self.found))
 
         for execution in drive(run, stop):
-            self._record(execution)
+            self._record(execution, first_seen)
         return stopped[0] if stopped else None
 
     def _limit_reached(self, *, executions: bool = True) -> str | None:
@@ -345,11 +350,17 @@ class Search:
         if record:
             self._record(execution)
 
-    def _record(self, execution: Execution) -> None:
+    def _record(
+        self, execution: Execution, first_seen: Mapping[str, tuple[int, float]] | None = None
+    ) -> None:
+        """Keep `execution` as the counterexample of each property it violates first
+        (`first_seen`: when a driven strategy first met it, before shrinking)."""
         for violation in execution.violations:
             if violation.property not in self.found:
-                elapsed = time.monotonic() - self.start
-                self.found[violation.property] = (execution, violation, self.executions, elapsed)
+                count, elapsed = (first_seen or {}).get(
+                    violation.property, (self.executions, time.monotonic() - self.start)
+                )
+                self.found[violation.property] = (execution, violation, count, elapsed)
 
     # -------------------------------------------------------------- verdicts
     def _verdict(self, name: str, exhaustive: bool, seconds: float) -> PropertyResult:
