@@ -102,10 +102,6 @@ class Execution:
     observed: frozenset[str] = frozenset()
     fingerprints: tuple[int, ...] = ()  # per step, with record_fingerprints=True
 
-    @property
-    def complete(self) -> bool:
-        return self.reason in (ExitReason.COMPLETE, ExitReason.DEADLOCK)
-
 
 @dataclass(frozen=True)
 class Selection:

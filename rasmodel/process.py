@@ -210,9 +210,6 @@ class _DeferrableInterruption(Interruption):
     blocks again (SimPy's guarantee that a process starts first is kept the same way).
     """
 
-    def __init__(self, process: Process, cause: Any | None) -> None:
-        super().__init__(process, cause)
-
     def _interrupt(self, event: simpy.Event) -> None:
         process = self.process
         if process._value is not PENDING:
