@@ -107,6 +107,8 @@ class StepFailed(Exception):
 class Env(simpy.Environment):
     """The environment a model's build function receives; see DESIGN.md section 1."""
 
+    steps_started = 0  # over all Envs: the watchdog's sign of progress
+
     def __init__(self, hooks: Hooks) -> None:
         super().__init__()
         self._hooks = hooks
@@ -275,6 +277,7 @@ class Env(simpy.Environment):
 
     def _run_step(self, proc: Process) -> None:
         self._step_index += 1
+        Env.steps_started += 1
         reads = self._footprint_reads
         writes = self._footprint_writes
         reads.clear()

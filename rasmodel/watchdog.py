@@ -1,8 +1,9 @@
 """A watchdog for user code that never yields (an endless loop inside one step).
 
-A background thread samples a progress counter; when it has not moved for
-`seconds`, it records where the main thread is and interrupts it. The checker turns
-that interruption into a ModelError naming the model line.
+A background thread samples a progress counter (`Env.steps_started` plus explicit
+ticks); when it has not moved for `seconds`, it records where the main thread is and
+interrupts it. The checker turns that interruption into a ModelError naming the
+model line.
 """
 
 from __future__ import annotations
@@ -55,12 +56,18 @@ class Watchdog:
                 "on every iteration; an endless loop between two yields never ends.",
             ) from None
 
+    def _progress(self) -> tuple[int, int]:
+        from rasmodel.env import Env
+
+        return (self.ticks, Env.steps_started)
+
     def _watch(self) -> None:
-        seen = self.ticks
+        seen = self._progress()
         since = time.monotonic()
         while not self._stop.wait(0.2):
-            if self.ticks != seen:
-                seen = self.ticks
+            now = self._progress()
+            if now != seen:
+                seen = now
                 since = time.monotonic()
             elif time.monotonic() - since > self.seconds:
                 frame = sys._current_frames().get(self._main or 0)

@@ -501,3 +501,25 @@ def test_counterexamples_are_minimal_and_replay() -> None:
     again = replay(loaded, cex.params, "all_counted", cex.choices)
     assert [v.property for v in again.violations] == ["all_counted"]
     assert again.violations[0].message == cex.message
+
+
+def test_a_step_that_never_yields_is_stopped_naming_its_line(check_source) -> None:
+    from rasmodel.errors import ModelError
+
+    with pytest.raises(ModelError, match=r"model\.py:11: a step ran for 1 s without yielding"):
+        check_source(
+            """
+            import rasmodel as rm
+            model = rm.Model("spin")
+
+            @model.build
+            def build(env):
+                x = env.var("x", 0)
+                def p():
+                    yield env.pause()
+                    while True:
+                        x.value += 1
+                env.process(p(), name="p")
+            """,
+            step_timeout=1,
+        )
