@@ -34,6 +34,8 @@ def fingerprint(value: Any) -> Any:
     """
     if isinstance(value, _SCALARS):
         return value
+    if type(value) is tuple and all(isinstance(v, _SCALARS) for v in value):
+        return value  # the common case, without recursion
     if isinstance(value, (tuple, list, deque)):
         return tuple(fingerprint(v) for v in value)
     if isinstance(value, (set, frozenset)):

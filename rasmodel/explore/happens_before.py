@@ -57,6 +57,7 @@ class HappensBefore:
         self.clocks: list[Clock] = []
         self.preds: list[list[int]] = []
         self.barriers: list[Clock | None] = []
+        self.writers: dict[str, list[int]] = {}  # every step that wrote each key
         self._compute()
 
     def _compute(self) -> None:
@@ -91,6 +92,7 @@ class HappensBefore:
             for key in step.writes:
                 last_write[key] = j
                 readers[key] = []
+                self.writers.setdefault(key, []).append(j)
             for key in step.reads - step.writes:
                 readers.setdefault(key, []).append(j)
 
@@ -127,11 +129,10 @@ class HappensBefore:
         keys = step.guard or frozenset()
         start = max((d for d in self.preds[j] if self.steps[d].actor == step.actor), default=-1)
         barrier = self.barriers[j]
-        for i in range(j):
+        candidates = sorted({i for key in keys for i in self.writers.get(key, ()) if i < j})
+        for i in candidates:
             other = self.steps[i]
             if i in seen or other.actor == step.actor or i == step.cause:
-                continue
-            if other.writes.isdisjoint(keys):
                 continue
             if start >= 0 and self.hb(i, start):
                 continue
