@@ -26,6 +26,7 @@ class Program:
     procs: tuple[tuple[tuple[Any, ...], ...], ...]
     invariant: tuple[str, int]
     final: tuple[str, int]
+    build_choice: bool = False  # the build chooses x's initial value
 
     def __str__(self) -> str:
         lines = [f"vars={VARS[: self.nvars]} inv={self.invariant} final={self.final}"]
@@ -65,7 +66,7 @@ def programs(draw: st.DrawFn, max_procs: int = 4, max_ops: int = 4, max_total: i
         procs.append(tuple(ops))
     invariant = (draw(st.sampled_from(VARS[:nvars])), draw(st.integers(1, 3)))
     final = (draw(st.sampled_from(VARS[:nvars])), draw(st.integers(0, 3)))
-    return Program(nvars, tuple(procs), invariant, final)
+    return Program(nvars, tuple(procs), invariant, final, draw(st.booleans()))
 
 
 def build_model(program: Program) -> rm.Model:
@@ -73,7 +74,10 @@ def build_model(program: Program) -> rm.Model:
 
     @model.build
     def build(env: rm.Env) -> dict[str, Any]:
-        shared = {name: env.var(name, 0) for name in VARS[: program.nvars]}
+        first = env.choose([0, 1], "initial x") if program.build_choice else 0
+        shared = {
+            name: env.var(name, first if name == "x" else 0) for name in VARS[: program.nvars]
+        }
         events = {name: env.event(name) for name in EVENTS}
         for index, ops in enumerate(program.procs):
             env.process(_process(env, ops, shared, events), name=f"p{index}")

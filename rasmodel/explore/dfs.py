@@ -73,6 +73,8 @@ class DfsTree:
 
     def pick_actor(self, enabled: Sequence[str], last: str | None) -> str:
         index = self.cursor
+        if index == 0:
+            self._begin()
         self.cursor += 1
         if index < len(self.branches):
             branch = self.branches[index]
@@ -98,12 +100,19 @@ class DfsTree:
             branch.order = order[:1]
         return branch
 
+    def _begin(self) -> None:
+        """Called at the first decision of every execution (a choose in the build, or
+        the first scheduling point)."""
+        return None
+
     def _entered(self, index: int) -> None:
         """Called with the branch index of every scheduling point, replayed or new."""
         return None
 
     def pick_option(self, label: str, options: Sequence[Any]) -> int:
         index = self.cursor
+        if index == 0:
+            self._begin()
         self.cursor += 1
         if index < len(self.branches):
             branch = self.branches[index]

@@ -70,11 +70,12 @@ class DporTree(DfsTree):
         self.fresh_step = 0
 
     # ------------------------------------------------------------ scheduling
+    def _begin(self) -> None:
+        self.step_nodes = []
+        self.accesses = []
+        self.fresh_step = -1
+
     def _entered(self, index: int) -> None:
-        if index == 0:
-            self.step_nodes = []
-            self.accesses = []
-            self.fresh_step = -1
         self.step_nodes.append(index)
         self._note_fresh(index)
 
