@@ -523,3 +523,105 @@ def test_a_step_that_never_yields_is_stopped_naming_its_line(check_source) -> No
             """,
             step_timeout=1,
         )
+
+
+def test_interrupting_a_process_in_wait_until_cancels_the_wait(check_source) -> None:
+    result = check_source(
+        """
+        import simpy
+        import rasmodel as rm
+        model = rm.Model("irq-guard")
+
+        @model.build
+        def build(env):
+            flag = env.var("flag", False)
+            got = env.var("got", None)
+
+            def waiter():
+                try:
+                    yield env.wait_until(lambda: flag.value, "flag")
+                    got.value = "flag"
+                except simpy.Interrupt:
+                    got.value = "interrupt"
+
+            def poker(target):
+                yield env.pause()
+                target.interrupt()
+
+            w = env.process(waiter(), name="waiter")
+            env.process(poker(w), name="poker")
+            return got
+
+        @model.final
+        def interrupted(got, params):
+            return got.value == "interrupt" or f"got {got.value}"
+        """
+    )
+    assert result.verdicts == {
+        "interrupted": "holds",
+        "deadlock": "holds",
+        "assertion": "holds",
+        "exception": "holds",
+    }
+
+
+def test_joining_a_process_returns_its_value_and_orders_the_steps(check_source) -> None:
+    result = check_source(
+        """
+        import rasmodel as rm
+        model = rm.Model("join")
+
+        @model.build
+        def build(env):
+            out = env.var("out", None)
+
+            def child():
+                yield env.pause()
+                return 42
+
+            def parent():
+                value = yield env.process(child(), name="child")
+                out.value = value
+
+            env.process(parent(), name="parent")
+            return out
+
+        @model.final
+        def joined(out, params):
+            return out.value == 42
+        """
+    )
+    assert result.verdicts["joined"] == "holds"
+
+
+def test_a_choice_in_the_build_is_part_of_the_replayable_sequence(model_file, tmp_path) -> None:
+    from tests.conftest import run_cli
+
+    path = model_file(
+        """
+        import rasmodel as rm
+        model = rm.Model("build-choice")
+
+        @model.build
+        def build(env):
+            n = env.choose([1, 2], "workers")
+            c = env.var("c", 0)
+            def w():
+                t = c.value
+                yield env.pause()
+                c.value = t + 1
+            for i in range(n):
+                env.process(w(), name=f"w{i}")
+            return c, n
+
+        @model.final
+        def counted(system, params):
+            c, n = system
+            return c.value == n or f"c={c.value} n={n}"
+        """
+    )
+    out = tmp_path / "out"
+    assert run_cli("check", path, "--out", str(out), "--cross-check").returncode == 1
+    replayed = run_cli("replay", path, str(out / "counted.json"))
+    assert replayed.returncode == 1
+    assert "choose workers -> 2" in replayed.stdout
