@@ -196,6 +196,7 @@ class Search:
         self.start = time.monotonic()
         self.last_report = 0.0
         self.observer: Callable[[Execution], None] | None = None
+        self.final_stats = Stats()
 
     def run(self) -> Result:
         key = f"{self.model.path}:{self.model.name}:{sorted(self.params.items())}"
@@ -208,6 +209,7 @@ class Search:
         stats = Stats(
             self.executions, self.steps, seconds, self.pruned, self.deepest, self.depth_hits
         )
+        self.final_stats = stats
         if self.progress is not None:
             self.progress(stats, self.deepest, "done")
         results = tuple(self._verdict(name, exhaustive, seconds) for name in self.names)
@@ -382,6 +384,8 @@ class Search:
         selection = Selection.of(self.model, [name])
         choices = execution.choices[: violation.prefix]
         if self.opts.minimize:
+            if self.progress is not None:
+                self.progress(self.final_stats, len(execution.steps), f"minimising {name}")
             minimizer = Minimizer(
                 lambda scheduler: self._run(scheduler, selection),
                 name,
