@@ -72,8 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--reduction",
         default="dpor",
         choices=["dpor", "none"],
-        help="dfs only: dpor (default) explores one execution per equivalence class of "
-        "interleavings; none explores every interleaving",
+        help="dfs only: dpor (default) skips interleavings that only reorder independent "
+        "steps (every equivalence class is still explored); none explores every interleaving",
     )
     check.add_argument(
         "--cross-check",
