@@ -13,6 +13,7 @@ task's kernel code touches the same page again (copy_from_user) before returning
 
 from sea_common import MemoryFailureQueue, make_model
 
+import rasmodel as rm
 from rasmodel.kernel import MF_ACTION_REQUIRED, NMI, exit_to_user, task_work_add
 
 
@@ -86,4 +87,4 @@ model = make_model(
     defaults={"second": 0, "errors": 2, "sdei": 0, "irq_report": 0, "migrations": 1},
     program=program,
 )
-model.check(__import__("rasmodel").never("panic"), name="no_panic")
+model.check(rm.never("panic"), name="no_panic")
