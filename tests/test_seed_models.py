@@ -101,3 +101,15 @@ def test_task_work_with_simultaneous_seas_on_two_cpus_races_on_the_global_irq_wo
     assert result.verdicts["handled_before_user"] == V
     assert result.verdicts["no_lost_error"] == H
     assert "for page 0xb0" in result["right_task_signalled"].message
+
+
+def test_an_exhausted_estatus_pool_loses_the_record() -> None:
+    small = {"sdei": 0, "irq_report": 0, "preemptions": 0, "migrations": 0}
+    full = rm.check(
+        str(MODELS / "sea_estatus_workqueue.py"), params={**small, "pool": 0}, properties=[]
+    )
+    assert full.verdicts["no_lost_error"] == V
+    kinds = [e.kind for e in full.counterexamples["no_lost_error"].execution.trace]
+    assert "gen_pool_exhausted" in kinds
+    room = rm.check(str(MODELS / "sea_estatus_workqueue.py"), params={**small, "pool": 1})
+    assert room.verdicts["no_lost_error"] == H
