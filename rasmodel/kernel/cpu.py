@@ -210,15 +210,15 @@ class Kernel:
         self.exit_task(task)
 
     def exit_task(self, task: Task) -> None:
-        task.state.value = DONE
-        cpu = self.cpus[task.cpu.value]
-        if cpu.curr.value == task.name:
-            cpu.curr.value = None
+        self._leave_cpu(task, DONE)
         self.emit("exit", task=task.name)
 
     def sleep(self, task: Task) -> None:
         """The task blocks: it gives up its CPU until `wake` makes it runnable."""
-        task.state.value = SLEEPING
+        self._leave_cpu(task, SLEEPING)
+
+    def _leave_cpu(self, task: Task, state: str) -> None:
+        task.state.value = state
         cpu = self.cpus[task.cpu.value]
         if cpu.curr.value == task.name:
             cpu.curr.value = None
