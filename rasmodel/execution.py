@@ -17,6 +17,7 @@ from rasmodel.errors import (
     Location,
     ModelError,
     describe_exception,
+    is_user_file,
     location_of_traceback,
 )
 from rasmodel.model import Model
@@ -291,8 +292,7 @@ class Runner:
             env.step()
             step = steps[-1]
             if record_where:
-                finished = step.finished
-                self.where.append(None if finished else env.processes[step.actor].suspended_at())
+                self.where.append(None if step.finished else _model_line(env, step.actor))
             if self.fingerprints is not None:
                 self.fingerprints.append(env.writes_fingerprint(step.writes))
             scheduler.after_step(step, env)
@@ -352,6 +352,12 @@ class Runner:
             for p in env.live_processes()
             if not p.daemon
         )
+
+
+def _model_line(env: Env, actor: str) -> Location | None:
+    """Where the actor waits, if that is in the model's own files (not a library's)."""
+    where = env.processes[actor].suspended_at()
+    return where if where is not None and is_user_file(where.file) else None
 
 
 class _StopReplay(Exception):
