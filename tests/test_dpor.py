@@ -176,3 +176,18 @@ def test_dpor_explores_exactly_the_mazurkiewicz_traces_plain_enumeration_counts(
     reduced = rm.check(make(), minimize=False, collect_states=True)
     assert reduced.stats.executions == traces
     assert reduced.final_states == plain.final_states
+
+
+def test_a_guard_blocked_since_an_earlier_time_still_races_with_that_times_writes() -> None:
+    """Found by the random-program test: p1 waits for x == 0 from time 0 while p0
+    increments x at time 0; time then advances (p2's timeout) with p1 still blocked.
+    The order where p1 passes its guard first must be explored too."""
+    program = Program(
+        nvars=1,
+        procs=((("incr", "x"),), (("wait", "x", 0),), (("timeout", 1),)),
+        invariant=("x", 1),
+        final=("x", 1),
+    )
+    plain, reduced = _compare(program)
+    assert reduced.verdicts["deadlock"] == plain.verdicts["deadlock"] == "violated"
+    assert len(plain.final_states or ()) == 2

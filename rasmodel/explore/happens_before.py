@@ -9,8 +9,9 @@ definitions of Abdulla et al., "Optimal Dynamic Partial Order Reduction", POPL 2
 A `wait_until` step is a *blocking* read: the writes that made its guard false are
 as relevant as the last one that made it true, so a guard step races with every
 write to its guard's keys that is concurrent with the start of the wait (the
-treatment of disabled transitions in Flanagan and Godefroid's algorithm). Guards
-still waiting when the execution ended take part as virtual steps at its end.
+treatment of disabled transitions in Flanagan and Godefroid's algorithm), even one
+at an earlier simulated time: the guard may have been enabled then. Guards still
+waiting when the execution ended take part as virtual steps at its end.
 """
 
 from __future__ import annotations
@@ -128,15 +129,14 @@ class HappensBefore:
     def _guard_races(self, j: int, step: Access, seen: set[int]) -> Iterator[tuple[int, int]]:
         keys = step.guard or frozenset()
         start = max((d for d in self.preds[j] if self.steps[d].actor == step.actor), default=-1)
-        barrier = self.barriers[j]
         candidates = sorted({i for key in keys for i in self.writers.get(key, ()) if i < j})
         for i in candidates:
             other = self.steps[i]
             if i in seen or other.actor == step.actor or i == step.cause:
                 continue
+            # Not filtered by time: the guard may have been enabled at the earlier
+            # time, before the write; only a write before the wait began is ordered.
             if start >= 0 and self.hb(i, start):
-                continue
-            if barrier is not None and barrier.get(other.actor, -1) >= i:
                 continue
             yield (i, j)
 
