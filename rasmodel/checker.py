@@ -224,7 +224,7 @@ class Search:
             self.model.path or "",
             self.params,
             strategy.name,
-            self.opts.reduction,
+            "none" if self.opts.preemption_bound is not None else self.opts.reduction,
             {
                 "max_depth": self.opts.max_depth,
                 "max_executions": self.opts.max_executions,
@@ -446,8 +446,8 @@ def make_strategy(opts: Options, selection: Selection, key: str = "") -> Strateg
         return Pct(seed=opts.seed, max_executions=budget, depth=opts.pct_depth)
     if opts.strategy == "hypothesis":
         return HypothesisSearch(seed=opts.seed, max_executions=budget, key=key)
-    if opts.reduction == "none":
-        return DepthFirst(preemption_bound=opts.preemption_bound)
+    if opts.reduction == "none" or opts.preemption_bound is not None:
+        return DepthFirst(preemption_bound=opts.preemption_bound)  # bounded: unreduced
     visibility = Visibility(watched_kinds(selection))
     return DepthFirst(
         preemption_bound=opts.preemption_bound,

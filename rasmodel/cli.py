@@ -113,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="explore with 0, 1, ... N preemptions (iterative context bounding): "
-        "the first counterexample has the fewest preemptions",
+        "the first counterexample has the fewest preemptions (a bounded search is not "
+        "reduced)",
     )
     check.add_argument(
         "--time-limit",

@@ -47,9 +47,24 @@ def test_bounded_dpor_agrees_with_bounded_plain_enumeration(program: Program) ->
     common = {"minimize": False, "max_depth": 200, "preemption_bound": 1}
     plain = rm.check(model, reduction="none", **common)
     reduced = rm.check(model, reduction="dpor", **common)
-    # DPOR may know its bounded search covered everything ("holds" where plain
-    # enumeration says "no-violation-found"); what must agree is what is violated.
+    # A bounded search is never reduced (reduction with a preemption bound missed
+    # violations, e.g. the program below), so asking for dpor changes nothing.
     assert _violated(reduced) == _violated(plain), str(program)
+    assert reduced.verdicts == plain.verdicts
+    assert reduced.reduction == "none"
+
+
+def test_preemption_bound_keeps_violations_the_bounded_reduction_missed() -> None:
+    program = Program(
+        nvars=1,
+        procs=((("wait", "x", 0), ("incr", "x")), (("read", "x"), ("copy", "x"))),
+        invariant=("x", 1),
+        final=("x", 0),
+    )
+    model = build_model(program)
+    plain = rm.check(model, reduction="none", minimize=False, preemption_bound=1)
+    bounded = rm.check(model, minimize=False, preemption_bound=1)
+    assert _violated(bounded) == _violated(plain) == {"bounded", "final_value"}
 
 
 def _violated(result: rm.Result) -> set[str]:

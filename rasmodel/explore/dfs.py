@@ -68,7 +68,6 @@ class DfsTree:
     bound: int | None = None
     branches: list[Branch] = field(default_factory=list)
     deferred: list[list[Branch]] = field(default_factory=list)
-    dropped: bool = False  # an option beyond the preemption bound was left out
     cursor: int = 0
 
     def pick_actor(self, enabled: Sequence[str], last: str | None) -> str:
@@ -225,12 +224,6 @@ class DepthFirst:
             return self.tree
         if self.level is None or self.max_bound is None:
             return None
-        if self.tree.dropped:  # a reduced tree cannot be resumed: search the next level anew
-            if self.level >= self.max_bound:
-                return None
-            self.level += 1
-            self.tree = self.make_tree(self.level, [])
-            return self.tree
         self.next_queue.extend(self.tree.deferred)
         self.tree.deferred = []
         if not self.queue:
@@ -248,5 +241,5 @@ class DepthFirst:
 
     @property
     def exhaustive(self) -> bool:
-        deferred = self.queue or self.next_queue or self.tree.deferred or self.tree.dropped
+        deferred = self.queue or self.next_queue or self.tree.deferred
         return not self.cut_by_depth and not deferred
