@@ -11,12 +11,10 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-from rasmodel.env import Env, Step, TraceEvent  # noqa: E402
 from rasmodel.errors import ModelError, RasmodelError, UsageError  # noqa: E402
 from rasmodel.model import Model  # noqa: E402
-from rasmodel.process import Event, Process  # noqa: E402
 from rasmodel.properties import after, at_most_once, before, eventually, never  # noqa: E402
-from rasmodel.state import Queue, Var  # noqa: E402
+from rasmodel.sim import Env, Event, Process, Queue, Step, TraceEvent, Var  # noqa: E402
 
 
 def check(model: Model | str, **options: Any) -> Result:

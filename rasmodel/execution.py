@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from rasmodel.choices import Choice
-from rasmodel.env import Env, Quiescent, Step, StepFailed, TraceEvent
 from rasmodel.errors import (
     Location,
     ModelError,
@@ -22,6 +21,8 @@ from rasmodel.errors import (
 )
 from rasmodel.model import Model
 from rasmodel.properties import Kind, Monitor, Property, judge
+from rasmodel.sim.env import Env, Quiescent, StepFailed
+from rasmodel.sim.process import Pending, Step, TraceEvent
 
 
 class ExitReason(enum.Enum):
@@ -99,7 +100,7 @@ class Execution:
     enabled: tuple[tuple[str, ...], ...] = ()
     where: tuple[Location | None, ...] = field(default=())
     cut_at: Location | None = None
-    pending_guards: tuple[tuple[str, frozenset[str], int], ...] = ()
+    pending: tuple[Pending, ...] = ()  # what could still move when it stopped
     observed: frozenset[str] = frozenset()
     fingerprints: tuple[int, ...] = ()  # per step, with record_fingerprints=True
 
@@ -217,7 +218,7 @@ class Runner:
             self._check_invariants(system, -1)
             reason = self._loop(env, system)
         except Quiescent:
-            reason = ExitReason.DEADLOCK if env._live > 0 else ExitReason.COMPLETE
+            reason = ExitReason.DEADLOCK if env.live > 0 else ExitReason.COMPLETE
         except StepFailed as failure:
             reason = ExitReason.FAILED
             self._report_failure(failure, env.step_index)
@@ -243,7 +244,7 @@ class Runner:
             tuple(tuple(e) for e in self.enabled),
             tuple(self.where),
             self.cut_at,
-            tuple(env.pending_guards()),
+            () if reason is ExitReason.PRUNED else tuple(env.pending()),
             frozenset(self.observed),
             tuple(self.fingerprints or ()),
         )
@@ -281,28 +282,31 @@ class Runner:
 
     def _loop(self, env: Env, system: Any) -> ExitReason:
         steps = env.steps
-        scheduler = self.scheduler
-        invariants = bool(self.selection.invariants)
-        record_where = self.record_where
         size = len(self.selection) if self.stop_when_decided else -1
         while True:
             if len(steps) >= self.max_depth:
                 self.cut_at = env.processes[steps[-1].actor].suspended_at()
                 return ExitReason.DEPTH
-            env.step()
-            step = steps[-1]
-            if record_where:
-                self.where.append(None if step.finished else _model_line(env, step.actor))
-            if self.fingerprints is not None:
-                self.fingerprints.append(env.writes_fingerprint(step.writes))
-            scheduler.after_step(step, env)
-            if invariants:
-                self._check_invariants(system, step.index)
+            taken = len(steps)
+            try:
+                env.step()
+            finally:
+                if len(steps) > taken:  # the step ran, even if it raised
+                    self._after_step(env, steps[-1], system)
             if len(self.failed) == size:
                 return ExitReason.DECIDED
 
+    def _after_step(self, env: Env, step: Step, system: Any) -> None:
+        if self.record_where:
+            self.where.append(None if step.finished else _model_line(env, step.actor))
+        if self.fingerprints is not None:
+            self.fingerprints.append(env.writes_fingerprint(step.writes))
+        self.scheduler.after_step(step, env)
+        if self.selection.invariants:
+            self._check_invariants(system, step.index)
+
     def _check_invariants(self, system: Any, step: int) -> None:
-        reads = self.env._footprint_reads if self.env is not None else None
+        reads = self.env.footprint.reads if self.env is not None else None
         if reads is not None:
             reads.clear()
         for prop in self.selection.invariants:

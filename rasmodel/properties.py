@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rasmodel.env import TraceEvent
 from rasmodel.errors import describe_exception, location_of_traceback
+from rasmodel.sim.process import TraceEvent
 
 BUILTIN_PROPERTIES = ("deadlock", "assertion", "exception")
 

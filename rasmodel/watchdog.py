@@ -57,7 +57,7 @@ class Watchdog:
             ) from None
 
     def _progress(self) -> tuple[int, int]:
-        from rasmodel.env import Env
+        from rasmodel.sim.env import Env
 
         return (self.ticks, Env.steps_started)
 

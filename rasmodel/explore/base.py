@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from rasmodel.env import Env, Step
 from rasmodel.errors import Location, NondeterminismError
 from rasmodel.execution import Execution, Scheduler
+from rasmodel.sim.env import Env
+from rasmodel.sim.process import Step
 
 
 class Strategy(Protocol):

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rasmodel.choices import CHOOSE, RUN
-from rasmodel.env import Env, Step
 from rasmodel.execution import Execution, ExitReason
 from rasmodel.explore.base import diverged
+from rasmodel.sim.env import Env
+from rasmodel.sim.process import Step
 
 Footprint = tuple[frozenset[str], frozenset[str]]  # (reads, writes) of an explored step
 
@@ -215,10 +216,15 @@ class DepthFirst:
         self.next_queue: deque[list[Branch]] = deque()  # roots one preemption deeper
         self.started = False
         self.cut_by_depth = False
+        self.restarts = 0  # searches started over because invariants read new keys
 
     def next_scheduler(self) -> DfsTree | None:
         if not self.started:
             self.started = True
+            return self.tree
+        if getattr(self.tree, "restart", False):
+            self.restarts += 1
+            self.tree = self.make_tree(self.level, [])
             return self.tree
         if self.tree.advance():
             return self.tree

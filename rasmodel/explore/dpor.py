@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rasmodel.choices import RUN
-from rasmodel.env import Env, Step
 from rasmodel.execution import Execution, Prune
 from rasmodel.explore.dfs import Branch, DfsTree, Footprint
 from rasmodel.explore.happens_before import Access, HappensBefore, independent
+from rasmodel.sim.env import Env
+from rasmodel.sim.process import Step
 
 TRACE_KEY = "@trace"
 VISIBLE_KEY = "@visible"
@@ -67,6 +68,8 @@ class DporTree(DfsTree):
         self.accesses: list[Access] = []
         self.fresh_branch = 0  # branches below this index replay an analysed prefix
         self.fresh_step = 0
+        self.analysed = 0  # executions whose races were analysed
+        self.restart = False  # the search must start over (see `finished`)
 
     # ------------------------------------------------------------ scheduling
     def _begin(self) -> None:
@@ -126,16 +129,41 @@ class DporTree(DfsTree):
 
     # ------------------------------------------------------------ races
     def finished(self, execution: Execution) -> None:
-        """Add, for every race of the execution, an actor that reverses it."""
-        self.visibility.observed |= execution.observed
+        """Add, for every race of the execution, an actor that reverses it.
+
+        Steps that never ran (processes still enabled when a step failed or a bound
+        cut the execution) take part as steps that conflict with everything, and
+        guards still waiting as reads of their keys: the execution is analysed as if
+        it were maximal. When invariants turn out to read keys they were not known to
+        read, the accesses of this execution are rebuilt with them if it is the
+        first; otherwise earlier executions were analysed without them, and the
+        search starts over (`restart`)."""
+        if not execution.observed <= self.visibility.observed:
+            self.visibility.observed |= execution.observed
+            if self.analysed:
+                self.restart = True
+                return
+            self._rebuild(execution)
+        self.analysed += 1
         accesses = list(self.accesses)
         time = accesses[-1].time if accesses else 0
-        for actor, keys, _last in execution.pending_guards:
-            accesses.append(Access(actor, keys, frozenset(), -1, time, keys))
+        for pending in execution.pending:
+            keys = pending.guard or frozenset()
+            accesses.append(
+                Access(pending.actor, keys, frozenset(), -1, time, pending.guard, pending.enabled)
+            )
         order = HappensBefore(accesses)
         start = self.fresh_step if self.fresh_step >= 0 else len(self.accesses)
+        ran = len(self.accesses)
         for i, j in order.races(start):
-            self._reverse(i, order.initials(i, j))
+            if i < ran:  # two steps that never ran have nothing to reverse
+                self._reverse(i, order.initials(i, j))
+
+    def _rebuild(self, execution: Execution) -> None:
+        """The first execution's accesses, with what invariants were seen to read."""
+        self.accesses = [self.visibility.access(step) for step in execution.steps]
+        for index, access in zip(self.step_nodes, self.accesses, strict=False):
+            self.branches[index].footprints[access.actor] = (access.reads, access.writes)
 
     def _reverse(self, step: int, initials: list[str]) -> None:
         index = self.step_nodes[step]

@@ -34,9 +34,13 @@ class Access:
     cause: int = -1
     time: float = 0
     guard: frozenset[str] | None = None
+    wild: bool = False  # a step that never ran (its process was enabled when the
+    # execution stopped): it could touch anything, so it conflicts with every step
 
     def conflicts(self, other: Access) -> bool:
         """Dependent: one writes what the other reads or writes."""
+        if self.wild or other.wild:
+            return True
         return not (
             self.writes.isdisjoint(other.reads)
             and self.writes.isdisjoint(other.writes)
@@ -47,6 +51,8 @@ class Access:
 def independent(a: tuple[frozenset[str], frozenset[str]], b: Access) -> bool:
     """Whether a recorded footprint (reads, writes) commutes with step `b`."""
     reads, writes = a
+    if b.wild:
+        return False
     return writes.isdisjoint(b.reads) and writes.isdisjoint(b.writes) and b.writes.isdisjoint(reads)
 
 
@@ -72,6 +78,8 @@ class HappensBefore:
                 barrier = _join_all(self.clocks)
             time = step.time if time is None else max(time, step.time)
             preds: list[int] = []
+            if step.wild:
+                preds.extend(last_of.values())  # every actor's last step: all of them
             if step.actor in last_of:
                 preds.append(last_of[step.actor])
             if step.cause >= 0:

@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from rasmodel.choices import CHOOSE, RUN, Choice
-from rasmodel.env import Env, Step
 from rasmodel.errors import ReplayMismatch
 from rasmodel.execution import Execution
 from rasmodel.explore.base import DefaultScheduler, diverged
+from rasmodel.sim.env import Env
+from rasmodel.sim.process import Step
 
 
 class StrictReplay(DefaultScheduler):

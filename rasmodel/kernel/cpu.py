@@ -23,7 +23,7 @@ from typing import Any
 
 import rasmodel as rm
 from rasmodel.errors import ModelError, caller_location
-from rasmodel.state import Queue, Var
+from rasmodel.sim.state import Queue, Var
 
 Steps = Generator[Any, Any, Any]
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rasmodel.kernel.cpu import SLEEPING, Context, Kernel, Steps, Task
-from rasmodel.state import Queue
+from rasmodel.sim.state import Queue
 
 
 class Work:

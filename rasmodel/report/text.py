@@ -7,9 +7,9 @@ from typing import Any
 
 from rasmodel import __version__
 from rasmodel.choices import RUN
-from rasmodel.env import Step
 from rasmodel.execution import Execution
 from rasmodel.result import Counterexample, Result, Verdict
+from rasmodel.sim.process import Step
 
 _MARK = {
     Verdict.HOLDS: "holds",

@@ -1,10 +1,11 @@
 """Tracked shared state: every read and write lands in the running step's footprint.
 
 The footprint (sets of keys read and written) is what decides whether two steps
-conflict, so shared state a model does not keep here makes a reduction unsound
-(`--reduction none` and `--cross-check` exist to catch that). Values must compare
-by value (ints, strings, tuples, frozen dataclasses): the final-state comparison and
-the replay determinism check fingerprint them.
+conflict, so shared state a model does not keep here (or in SimPy events and
+resources, which `sim.env` tracks) makes a reduction unsound (`--reduction none` and
+`--cross-check` exist to catch that). Values must compare by value (ints, strings,
+tuples, frozen dataclasses): final states and the replay determinism check
+fingerprint them.
 """
 
 from __future__ import annotations
@@ -12,12 +13,9 @@ from __future__ import annotations
 import dataclasses
 from collections import deque
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from simpy.resources import base as _resource_base
-
-if TYPE_CHECKING:
-    from rasmodel.env import Env
+from rasmodel.sim.footprint import Footprint
 
 T = TypeVar("T")
 
@@ -62,11 +60,11 @@ class Var(Generic[T]):
 
     __slots__ = ("key", "_value", "_reads", "_writes")
 
-    def __init__(self, env: Env, name: str, init: T) -> None:
+    def __init__(self, footprint: Footprint, name: str, init: T) -> None:
         self.key = name
         self._value = init
-        self._reads = env._footprint_reads
-        self._writes = env._footprint_writes
+        self._reads = footprint.reads
+        self._writes = footprint.writes
 
     @property
     def name(self) -> str:
@@ -99,11 +97,11 @@ class Queue(Generic[T]):
 
     __slots__ = ("key", "_items", "_reads", "_writes")
 
-    def __init__(self, env: Env, name: str, items: Iterable[T] = ()) -> None:
+    def __init__(self, footprint: Footprint, name: str, items: Iterable[T] = ()) -> None:
         self.key = name
         self._items: deque[T] = deque(items)
-        self._reads = env._footprint_reads
-        self._writes = env._footprint_writes
+        self._reads = footprint.reads
+        self._writes = footprint.writes
 
     @property
     def name(self) -> str:
@@ -160,69 +158,3 @@ class Queue(Generic[T]):
 
     def __repr__(self) -> str:
         return f"Queue({self.key!r}, {list(self._items)!r})"
-
-
-def _resource_env(resource: Any) -> Env | None:
-    from rasmodel.env import Env
-
-    env = getattr(resource, "_env", None)
-    return env if isinstance(env, Env) else None
-
-
-def _touching(method: Any) -> Any:
-    """Wrap a SimPy resource method so that it reads and writes the resource's key."""
-
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        env = _resource_env(getattr(self, "resource", self))
-        if env is not None:
-            key = getattr(getattr(self, "resource", self), "_rasmodel_key", None)
-            if key is not None:
-                env._footprint_reads.add(key)
-                env._footprint_writes.add(key)
-        return method(self, *args, **kwargs)
-
-    wrapper.__wrapped__ = method  # type: ignore[attr-defined]
-    wrapper.__name__ = method.__name__
-    return wrapper
-
-
-def _registering(init: Any) -> Any:
-    """Wrap `BaseResource.__init__` so resources built on an `Env` get a stable key."""
-
-    def wrapper(self: Any, env: Any, *args: Any, **kwargs: Any) -> None:
-        init(self, env, *args, **kwargs)
-        if _resource_env(self) is not None:
-            env._register_resource(self)
-
-    wrapper.__wrapped__ = init  # type: ignore[attr-defined]
-    return wrapper
-
-
-def track_simpy_resources() -> None:
-    """Make every SimPy resource (Store, Resource, Container, ...) built on an Env tracked.
-
-    SimPy's resources funnel every change through `_trigger_put`/`_trigger_get` and the
-    requests' `cancel()`; wrapping those records a read and a write of the resource in
-    the running step, so no special factory is needed. Resources built on a plain
-    `simpy.Environment` are untouched.
-    """
-    base = _resource_base.BaseResource
-    if getattr(base.__init__, "__wrapped__", None) is not None:
-        return
-    base.__init__ = _registering(base.__init__)  # type: ignore[method-assign]
-    base._trigger_put = _touching(base._trigger_put)  # type: ignore[method-assign]
-    base._trigger_get = _touching(base._trigger_get)  # type: ignore[method-assign]
-    _resource_base.Put.cancel = _touching(_resource_base.Put.cancel)  # type: ignore[method-assign]
-    _resource_base.Get.cancel = _touching(_resource_base.Get.cancel)  # type: ignore[method-assign]
-
-
-def resource_snapshot(resource: Any) -> Any:
-    """The observable state of a SimPy resource, for final-state comparison."""
-    parts: list[Any] = [type(resource).__name__]
-    for attr in ("items", "level", "users"):
-        if hasattr(resource, attr):
-            value = getattr(resource, attr)
-            parts.append(len(value) if attr == "users" else fingerprint(value))
-    parts.append(len(resource.put_queue))
-    parts.append(len(resource.get_queue))
-    return tuple(parts)

@@ -1,0 +1,164 @@
+"""Hold every strategy, reduction and bound of rasmodel to the oracle on one program.
+
+- exhaustive search with and without DPOR: the oracle's verdicts and the same set of
+  canonical final states;
+- `--preemption-bound k`, reduced and not: the properties violated by some prefix with
+  at most k preemptions, and the final states of runs with at most k preemptions;
+- random, PCT and Hypothesis: never a violation or a final state the oracle lacks.
+A crash of rasmodel on a model the oracle explored is a disagreement too.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import rasmodel as rm
+from rasmodel.errors import RasmodelError
+from rasmodel.loader import load_model
+from tests.soundness.gen import Program, render
+from tests.soundness.oracle import Truth, enumerate_all
+
+BOUNDS = (0, 1, 2)
+SAMPLERS = ("random", "pct", "hypothesis")
+
+
+@dataclass
+class Report:
+    """What one program showed: skipped, agreed, or the disagreements."""
+
+    program: Program
+    skipped: str = ""
+    problems: list[str] = field(default_factory=list)
+    runs: int = 0  # oracle executions
+    dpor: int = 0  # DPOR executions
+
+
+def check_program(program: Program, *, samplers: bool = True, plain: bool = False) -> Report:
+    """Compare rasmodel with the oracle on `program` (see the module docstring)."""
+    report = Report(program)
+    with _model_file(program) as path:
+        try:
+            model = load_model(path)
+            truth = enumerate_all(model)
+        except RasmodelError as error:
+            report.skipped = f"invalid model: {error}"
+            return report
+        report.runs = truth.runs
+        if not truth.complete:
+            report.skipped = "too big for the oracle"
+            return report
+        for label, run in _checks(model, truth, samplers=samplers, plain=plain):
+            try:
+                problems = run()
+            except Exception as error:  # a crash is a finding too
+                where = traceback.format_exc(limit=-3).strip().splitlines()[-3:]
+                problems = [f"raised {type(error).__name__}: {error} ({' | '.join(where)})"]
+            report.problems.extend(f"{label}: {p}" for p in problems)
+            if label == "dpor" and not problems:
+                report.dpor = _last_executions[0]
+    return report
+
+
+_last_executions = [0]
+
+
+def _checks(model: rm.Model, truth: Truth, *, samplers: bool, plain: bool) -> Iterator[Any]:
+    common: dict[str, Any] = {"minimize": False, "collect_states": True, "max_depth": 150}
+    yield "dpor", lambda: _exhaustive(model, truth, reduction="dpor", **common)
+    if plain:
+        yield "plain", lambda: _exhaustive(model, truth, reduction="none", **common)
+    for bound in BOUNDS:
+        for reduction in ("dpor", "none"):
+
+            def bounded(bound: int = bound, reduction: str = reduction) -> list[str]:
+                result = rm.check(model, reduction=reduction, preemption_bound=bound, **common)
+                return _agree(result, truth, bound)
+
+            yield f"bound {bound} {reduction}", bounded
+    if samplers:
+        for strategy in SAMPLERS:
+
+            def sample(strategy: str = strategy) -> list[str]:
+                result = rm.check(
+                    model, strategy=strategy, max_executions=25, pct_depth=2, **common
+                )
+                return _within(result, truth)
+
+            yield strategy, sample
+
+
+def _exhaustive(model: rm.Model, truth: Truth, **options: Any) -> list[str]:
+    result = rm.check(model, **options)
+    _last_executions[0] = result.stats.executions
+    problems = [] if result.exhaustive else ["not exhaustive"]
+    return problems + _agree(result, truth, None)
+
+
+def _agree(result: rm.Result, truth: Truth, bound: int | None) -> list[str]:
+    problems = []
+    found = {name for name, verdict in result.verdicts.items() if verdict == "violated"}
+    expected = truth.violated_within(bound)
+    if found - expected:
+        problems.append(f"violations the oracle does not have: {sorted(found - expected)}")
+    if expected - found:
+        problems.append(f"missed violations: {sorted(expected - found)}")
+    states = set(result.final_states or ())
+    reached = truth.finals_within(bound)
+    if states - reached:
+        problems.append(f"{len(states - reached)} final states the oracle does not reach")
+    if reached - states:
+        problems.append(f"{len(reached - states)} final states missed")
+    return problems
+
+
+def _within(result: rm.Result, truth: Truth) -> list[str]:
+    problems = []
+    found = {name for name, verdict in result.verdicts.items() if verdict == "violated"}
+    if found - truth.violated_within():
+        problems.append(
+            f"violations the oracle does not have: {sorted(found - set(truth.violated))}"
+        )
+    extra = set(result.final_states or ()) - truth.finals_within()
+    if extra:
+        problems.append(f"{len(extra)} final states the oracle does not reach")
+    return problems
+
+
+class _model_file:
+    """A temporary model file holding the program's source."""
+
+    def __init__(self, program: Program) -> None:
+        self.source = render(program)
+        self.name = f"gen_{program.seed}.py"
+
+    def __enter__(self) -> str:
+        self.dir = tempfile.TemporaryDirectory(prefix="rasmodel-soundness-")
+        path = os.path.join(self.dir.name, self.name)
+        with open(path, "w") as handle:
+            handle.write(self.source)
+        return path
+
+    def __exit__(self, *exc: object) -> None:
+        self.dir.cleanup()
+
+
+def shrink(program: Program, *, samplers: bool = True) -> Program:
+    """The smallest variant of `program` that still shows a disagreement (greedy)."""
+    from tests.soundness.gen import shrinks
+
+    best = program
+    improved = True
+    while improved:
+        improved = False
+        for smaller in shrinks(best):
+            report = check_program(smaller, samplers=samplers)
+            if report.problems:
+                best = smaller
+                improved = True
+                break
+    return best

@@ -1,0 +1,90 @@
+"""The oracle: the simplest explorer there is, trusted because there is nothing to it.
+
+It runs every schedule and every `choose` option of a model (a depth-first walk over
+option indices, no reduction, no bound, no pruning), checks every property on every
+execution, and records for each property the fewest preemptions of a prefix that
+violates it and for each final state the fewest preemptions of a run that reaches
+it. The verdicts of every strategy, reduction and bound are derived from this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasmodel.choices import count_preemptions
+from rasmodel.execution import ExitReason, Runner, Selection
+from rasmodel.model import Model
+
+
+@dataclass
+class Truth:
+    """What every execution of a model does."""
+
+    runs: int = 0
+    violated: dict[str, int] = field(default_factory=dict)  # property -> fewest preemptions
+    finals: dict[Any, int] = field(default_factory=dict)  # final state -> fewest preemptions
+    complete: bool = True  # every run ended within the depth bound and the run limit
+
+    def violated_within(self, bound: int | None = None) -> set[str]:
+        return {p for p, n in self.violated.items() if bound is None or n <= bound}
+
+    def finals_within(self, bound: int | None = None) -> set[Any]:
+        return {s for s, n in self.finals.items() if bound is None or n <= bound}
+
+
+class _Enumerator:
+    """Follows a prefix of option indices, then takes option 0, recording every point."""
+
+    def __init__(self, prefix: Sequence[int]) -> None:
+        self.prefix = prefix
+        self.points: list[tuple[int, int]] = []  # (index taken, options offered)
+
+    def _next(self, count: int) -> int:
+        position = len(self.points)
+        index = self.prefix[position] if position < len(self.prefix) else 0
+        self.points.append((index, count))
+        return index
+
+    def pick_actor(self, enabled: Sequence[str], last: str | None) -> str:
+        return enabled[self._next(len(enabled))]
+
+    def pick_option(self, label: str, options: Sequence[Any]) -> int:
+        return self._next(len(options))
+
+    def after_step(self, step: Any, env: Any) -> None:
+        return None
+
+
+def enumerate_all(model: Model, *, max_runs: int = 4000, max_depth: int = 150) -> Truth:
+    """Every execution of `model` at its default parameters."""
+    params = model.resolve_params({})
+    selection = Selection.of(model, model.all_property_names())
+    truth = Truth()
+    prefix: list[int] = []
+    while True:
+        if truth.runs >= max_runs:
+            truth.complete = False
+            return truth
+        scheduler = _Enumerator(prefix)
+        execution = Runner(
+            model, params, selection, scheduler, max_depth=max_depth, stop_when_decided=False
+        ).run()
+        truth.runs += 1
+        if execution.reason is ExitReason.DEPTH:
+            truth.complete = False
+            return truth
+        for violation in execution.violations:
+            at = count_preemptions(execution.choices[: violation.prefix], execution.enabled)
+            truth.violated[violation.property] = min(at, truth.violated.get(violation.property, at))
+        if execution.final_state is not None:
+            state = execution.final_state
+            truth.finals[state] = min(execution.preemptions, truth.finals.get(state, 1 << 30))
+        points = scheduler.points
+        last = len(points) - 1
+        while last >= 0 and points[last][0] + 1 >= points[last][1]:
+            last -= 1
+        if last < 0:
+            return truth
+        prefix = [index for index, _ in points[:last]] + [points[last][0] + 1]
