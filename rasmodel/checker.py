@@ -137,10 +137,11 @@ def cross_check(model: Model | str, **options: Any) -> Result:
     options.pop("reduction", None)
     plain = check(model, reduction="none", **options)
     reduced = check(model, reduction="dpor", **options)
+    decided = {Verdict.HOLDS.value, Verdict.VIOLATED.value}
     differences = [
         f"{name} is {reduced.verdicts[name]} with dpor but {verdict} without"
         for name, verdict in plain.verdicts.items()
-        if reduced.verdicts.get(name) != verdict
+        if reduced.verdicts.get(name) != verdict and {verdict, reduced.verdicts[name]} == decided
     ]
     if plain.exhaustive and reduced.exhaustive:
         assert plain.final_states is not None and reduced.final_states is not None
@@ -151,6 +152,8 @@ def cross_check(model: Model | str, **options: Any) -> Result:
                 f"{missing} final state(s) are reached only without reduction and {extra} "
                 "only with it"
             )
+    elif not differences:
+        return dataclasses.replace(reduced, hints=(*reduced.hints, _incomplete(plain, reduced)))
     if differences:
         raise CrossCheckFailed(
             f"--cross-check failed for model {model.name!r}: {'; '.join(differences)}. "
@@ -160,6 +163,28 @@ def cross_check(model: Model | str, **options: Any) -> Result:
             "all is tracked, this is a rasmodel bug worth reporting with this model."
         )
     return reduced
+
+
+def _incomplete(plain: Result, reduced: Result) -> str:
+    """The note for a cross-check one of whose searches was cut short."""
+    cut = [
+        f"the search {label} stopped ({_why(result)}) after {result.stats.executions} executions"
+        for label, result in (("without reduction", plain), ("with dpor", reduced))
+        if not result.exhaustive
+    ]
+    return (
+        f"--cross-check is incomplete: {' and '.join(cut)}, so only the properties both "
+        "searches decided were compared (they agree) and the final states were not. Raise "
+        "the bound that stopped it to compare everything."
+    )
+
+
+def _why(result: Result) -> str:
+    if result.stopped_by:
+        return f"--{result.stopped_by}" if result.stopped_by != "decided" else "--stop-first"
+    if result.stats.depth_bound_hit:
+        return "--max-depth"
+    return "--preemption-bound" if result.bounds.get("preemption_bound") is not None else "a bound"
 
 
 class CrossCheckFailed(RasmodelError):
@@ -224,7 +249,7 @@ class Search:
             self.model.path or "",
             self.params,
             strategy.name,
-            "none" if self.opts.preemption_bound is not None else self.opts.reduction,
+            self.opts.reduction,
             {
                 "max_depth": self.opts.max_depth,
                 "max_executions": self.opts.max_executions,
@@ -446,12 +471,12 @@ def make_strategy(opts: Options, selection: Selection, key: str = "") -> Strateg
         return Pct(seed=opts.seed, max_executions=budget, depth=opts.pct_depth)
     if opts.strategy == "hypothesis":
         return HypothesisSearch(seed=opts.seed, max_executions=budget, key=key)
-    if opts.reduction == "none" or opts.preemption_bound is not None:
-        return DepthFirst(preemption_bound=opts.preemption_bound)  # bounded: unreduced
+    if opts.reduction == "none":
+        return DepthFirst(preemption_bound=opts.preemption_bound)
     visibility = Visibility(watched_kinds(selection))
     return DepthFirst(
         preemption_bound=opts.preemption_bound,
-        tree=lambda bound, root: DporTree(bound, root, visibility),
+        tree=lambda bound: DporTree(bound, visibility),
     )
 
 
@@ -472,12 +497,16 @@ def replay(
     prop: str,
     choices: Sequence[Any],
     *,
+    steps: int | None = None,
     max_depth: int = 100000,
 ) -> Execution:
-    """Re-run a recorded choice sequence and re-check `prop` (completing the execution
-    with the default schedule if the sequence ends early)."""
+    """Re-run a recorded choice sequence and re-check `prop`, completing the execution
+    with the default schedule past its end. With `steps` (how many steps the
+    recorded execution took), choices that run out before that many steps is a
+    sequence that does not fit (ReplayMismatch), not a fixed design."""
     selection = Selection.of(model, model.select([prop]))
+    scheduler = StrictReplay(choices, steps=steps)
     with Watchdog(10.0):
         return Runner(
-            model, params, selection, StrictReplay(choices), max_depth=max_depth, record_where=True
+            model, params, selection, scheduler, max_depth=max_depth, record_where=True
         ).run()

@@ -112,9 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--preemption-bound",
         type=int,
         metavar="N",
-        help="explore with 0, 1, ... N preemptions (iterative context bounding): "
-        "the first counterexample has the fewest preemptions (a bounded search is not "
-        "reduced)",
+        help="explore only executions with at most N preemptions (switches away from a "
+        "process that could go on), reduced like the unbounded search; counterexamples "
+        "are minimised to the fewest preemptions",
     )
     check.add_argument(
         "--time-limit",
@@ -319,7 +319,7 @@ def _replay(args: argparse.Namespace) -> int:
     )
     try:
         choices = from_json(data.get("choices", []))
-        execution = replay(model, params, prop, choices)
+        execution = replay(model, params, prop, choices, steps=_recorded_steps(data))
     except ReplayMismatch as error:
         print(
             f"rasmodel: the counterexample no longer fits the model: {error} "
@@ -347,6 +347,16 @@ def _replay(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"{prop} violated: {violation.message}")
     return EXIT_VIOLATED
+
+
+def _recorded_steps(data: dict[str, Any]) -> int | None:
+    """How many steps the recorded execution took (older files: from its trace)."""
+    steps = data.get("steps")
+    if isinstance(steps, int):
+        return steps
+    rows = [row.get("step") for row in data.get("trace") or () if isinstance(row, dict)]
+    numbers = [n for n in rows if isinstance(n, int) and n >= 0]
+    return max(numbers) + 1 if numbers else None
 
 
 def _read_counterexample(path: str) -> dict[str, Any]:

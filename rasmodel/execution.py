@@ -244,7 +244,7 @@ class Runner:
             tuple(tuple(e) for e in self.enabled),
             tuple(self.where),
             self.cut_at,
-            () if reason is ExitReason.PRUNED else tuple(env.pending()),
+            tuple(env.pending()),
             frozenset(self.observed),
             tuple(self.fingerprints or ()),
         )

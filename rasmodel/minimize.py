@@ -2,9 +2,10 @@
 
 One definition of "smaller" (`sort_key`, shortlex as in Hypothesis) serves every
 phase. Phase 1 searches for the violation again with iterative context bounding
-below the preemptions of the one found. Phase 2 greedily edits the choice sequence
-(truncate, drop a choice, undo a preemption, lower an option) and keeps an edit when
-lenient replay still violates the same property with a smaller key. Both phases
+(0 preemptions, then 1, ...) below the preemptions of the one found. Phase 2 greedily
+edits the choice sequence (truncate, drop a choice, undo a preemption, lower an
+option) and keeps an edit when lenient replay still violates the same property with
+a smaller key. Both phases
 run within a budget; the result is always an execution that was actually run.
 """
 
@@ -70,14 +71,16 @@ class Minimizer:
         return Candidate(execution.choices[: violation.prefix], sort_key(execution, violation))
 
     def _fewer_preemptions(self, best: Candidate) -> Candidate:
-        search = DepthFirst(preemption_bound=best.key[0] - 1)
-        while self._spend():
-            scheduler = search.next_scheduler()
-            if scheduler is None:
-                break
-            found = self._try(scheduler)
-            if found is not None and found.key < best.key:
-                return found
+        """Search again with 0, 1, ... preemptions below the found one's (iterative
+        context bounding), so the first one found here has the fewest."""
+        for bound in range(best.key[0]):
+            search = DepthFirst(preemption_bound=bound)
+            while (scheduler := search.next_scheduler()) is not None:
+                if not self._spend():
+                    return best
+                found = self._try(scheduler)
+                if found is not None and found.key < best.key:
+                    return found
         return best
 
     def _shrink(self, best: Candidate) -> Candidate:

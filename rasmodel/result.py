@@ -49,6 +49,7 @@ class Counterexample:
             "property": self.property_name,
             "message": self.message,
             "preemptions": self.preemptions,
+            "steps": self.length,
             "choices": to_json(self.choices),
             "trace": trace_rows(self.execution),
             "blocked": [str(b) for b in self.execution.blocked],

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,19 @@ def check_source(model_file):
         return rm.check(model_file(source), **options)
 
     return run
+
+
+@functools.cache
+def _seed_check(file: str, params: tuple[tuple[str, int], ...]) -> rm.Result:
+    return rm.check(str(ROOT / "models" / file), params=dict(params), minimize=False)
+
+
+@pytest.fixture(scope="session")
+def seed_check() -> Callable[..., rm.Result]:
+    """`seed_check("sea_direct.py", errors=2)`: the exhaustive check of a seed model
+    without minimisation, run once per test session however many tests read it."""
+
+    def check(file: str, **params: int) -> rm.Result:
+        return _seed_check(file, tuple(sorted(params.items())))
+
+    return check

@@ -13,6 +13,9 @@ from tests.conftest import EXAMPLES, ROOT, run_cli
 from tests.test_seed_models import PROPS, TABLE
 
 
+pytestmark = pytest.mark.xdist_group("seed-models")  # one worker checks them once
+
+
 @pytest.fixture
 def two_designs(tmp_path: Path) -> tuple[str, str]:
     racy = tmp_path / "racy.py"
@@ -60,11 +63,9 @@ def test_compare_without_out_prints_the_table(two_designs) -> None:
 SLOW_DESIGNS = {"sea_estatus_workqueue.py"}  # about 40 s: checked in full by the slow test
 
 
-def test_committed_report_matches_what_the_checker_finds() -> None:
+def test_committed_report_matches_what_the_checker_finds(seed_check) -> None:
     """Every row of reports/sea_designs.md is what the checker finds now (the largest
     design against DOMAIN.md's table here, in full in the slow test below)."""
-    import rasmodel as rm
-
     table = parse_table((ROOT / "reports" / "sea_designs.md").read_text())
     assert len(table) == len(TABLE)
     for file, expected in TABLE.items():
@@ -73,16 +74,12 @@ def test_committed_report_matches_what_the_checker_finds() -> None:
             for prop, verdict in zip(PROPS, expected, strict=True):
                 assert table[design][prop] == verdict, (design, prop)
         else:
-            result = rm.check(str(ROOT / "models" / file), minimize=False)
-            assert table[design] == result.verdicts, design
+            assert table[design] == seed_check(file).verdicts, design
 
 
 @pytest.mark.slow
-def test_committed_report_matches_what_the_checker_finds_now() -> None:
-    import rasmodel as rm
-
+def test_committed_report_matches_what_the_checker_finds_now(seed_check) -> None:
     table = parse_table((ROOT / "reports" / "sea_designs.md").read_text())
     for file in TABLE:
-        result = rm.check(str(ROOT / "models" / file), minimize=False)
         design = file.removesuffix(".py").replace("_", "-")
-        assert table[design] == result.verdicts, design
+        assert table[design] == seed_check(file).verdicts, design

@@ -2,84 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from hypothesis import HealthCheck, given, settings
 
 import rasmodel as rm
 from benchmarks.models import independent, indexer, lastzero, lost_update, readers_writer
 from benchmarks.traces import count_traces
-from tests.programs import Program, build_model, programs
-
-EXAMPLES = int(os.environ.get("RASMODEL_SOUNDNESS_EXAMPLES", "30"))
-
-
-def _compare(program: Program, **options: object) -> tuple[rm.Result, rm.Result]:
-    model = build_model(program)
-    common = {"minimize": False, "collect_states": True, "max_depth": 200, **options}
-    plain = rm.check(model, reduction="none", **common)
-    reduced = rm.check(model, reduction="dpor", **common)
-    assert reduced.verdicts == plain.verdicts, str(program)
-    assert reduced.final_states == plain.final_states, str(program)
-    assert reduced.stats.executions <= plain.stats.executions
-    return plain, reduced
-
-
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(programs(max_procs=3, max_ops=3, max_total=7))
-def test_dpor_agrees_with_plain_enumeration_on_random_programs(program: Program) -> None:
-    _compare(program)
-
-
-@settings(
-    max_examples=max(10, EXAMPLES // 3),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(programs(max_procs=3, max_ops=3, max_total=7))
-def test_bounded_dpor_agrees_with_bounded_plain_enumeration(program: Program) -> None:
-    model = build_model(program)
-    common = {"minimize": False, "max_depth": 200, "preemption_bound": 1}
-    plain = rm.check(model, reduction="none", **common)
-    reduced = rm.check(model, reduction="dpor", **common)
-    # A bounded search is never reduced (reduction with a preemption bound missed
-    # violations, e.g. the program below), so asking for dpor changes nothing.
-    assert _violated(reduced) == _violated(plain), str(program)
-    assert reduced.verdicts == plain.verdicts
-    assert reduced.reduction == "none"
-
-
-def test_preemption_bound_keeps_violations_the_bounded_reduction_missed() -> None:
-    program = Program(
-        nvars=1,
-        procs=((("wait", "x", 0), ("incr", "x")), (("read", "x"), ("copy", "x"))),
-        invariant=("x", 1),
-        final=("x", 0),
-    )
-    model = build_model(program)
-    plain = rm.check(model, reduction="none", minimize=False, preemption_bound=1)
-    bounded = rm.check(model, minimize=False, preemption_bound=1)
-    assert _violated(bounded) == _violated(plain) == {"bounded", "final_value"}
-
-
-def _violated(result: rm.Result) -> set[str]:
-    return {name for name, verdict in result.verdicts.items() if verdict == "violated"}
-
-
-@pytest.mark.slow
-@settings(
-    max_examples=int(os.environ.get("RASMODEL_SOUNDNESS_LONG", "2000")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(programs(max_procs=4, max_ops=4, max_total=10))
-def test_dpor_soundness_long(program: Program) -> None:
-    _compare(program)
+from rasmodel.checker import Options, make_strategy
+from rasmodel.execution import Runner, Selection
 
 
 @pytest.mark.parametrize(("n", "k"), [(2, 3), (3, 3), (5, 4)])
@@ -193,16 +122,125 @@ def test_dpor_explores_exactly_the_mazurkiewicz_traces_plain_enumeration_counts(
     assert reduced.final_states == plain.final_states
 
 
-def test_a_guard_blocked_since_an_earlier_time_still_races_with_that_times_writes() -> None:
+def test_a_guard_blocked_since_an_earlier_time_still_races_with_that_times_writes(
+    check_source,
+) -> None:
     """Found by the random-program test: p1 waits for x == 0 from time 0 while p0
     increments x at time 0; time then advances (p2's timeout) with p1 still blocked.
     The order where p1 passes its guard first must be explored too."""
-    program = Program(
-        nvars=1,
-        procs=((("incr", "x"),), (("wait", "x", 0),), (("timeout", 1),)),
-        invariant=("x", 1),
-        final=("x", 1),
-    )
-    plain, reduced = _compare(program)
+    source = """
+        import rasmodel as rm
+        model = rm.Model("guard-across-time")
+
+        @model.build
+        def build(env):
+            x = env.var("x", 0)
+
+            def p0():
+                x.value = x.value + 1
+                yield env.pause()
+
+            def p1():
+                yield env.wait_until(lambda: x.value == 0, "x is 0")
+
+            def p2():
+                yield env.timeout(1)
+
+            env.process(p0(), name="p0")
+            env.process(p1(), name="p1")
+            env.process(p2(), name="p2")
+        """
+    reduced = check_source(source, minimize=False, collect_states=True)
+    plain = check_source(source, reduction="none", minimize=False, collect_states=True)
     assert reduced.verdicts["deadlock"] == plain.verdicts["deadlock"] == "violated"
+    assert reduced.final_states == plain.final_states
     assert len(plain.final_states or ()) == 2
+
+
+LOCK_THEN_COPY = """
+    import rasmodel as rm
+    model = rm.Model("bounded")
+
+    @model.build
+    def build(env):
+        x = env.var("x", 0)
+
+        def p0():
+            yield env.wait_until(lambda: x.value == 0, "x is 0")
+            x.value = x.value + 1
+            yield env.pause()
+
+        def p1():
+            t = x.value
+            yield env.pause()
+            x.value = t
+            yield env.pause()
+
+        env.process(p0(), name="p0")
+        env.process(p1(), name="p1")
+        return x
+
+    @model.invariant
+    def bounded(x, params):
+        return x.value != 1
+
+    @model.final
+    def final_value(x, params):
+        return x.value != 0
+    """
+
+
+@pytest.mark.parametrize("bound", [0, 1, 2])
+@pytest.mark.parametrize("program", ["lock then copy", "lost update"])
+def test_a_bounded_search_is_reduced_and_finds_what_bounded_enumeration_finds(
+    model_file, program: str, bound: int
+) -> None:
+    """The program the old bounded DPOR got wrong (p0 waits for x == 0 then
+    increments; p1 copies x), and the lost update: the same verdicts and final
+    states as plain iterative context bounding, in no more executions."""
+    model = model_file(LOCK_THEN_COPY) if program == "lock then copy" else lost_update(3)
+    options = {"minimize": False, "collect_states": True, "preemption_bound": bound}
+    plain = rm.check(model, reduction="none", **options)
+    reduced = rm.check(model, **options)
+    assert reduced.reduction == "dpor"
+    assert reduced.verdicts == plain.verdicts
+    assert reduced.final_states == plain.final_states
+    assert reduced.stats.executions <= plain.stats.executions
+
+
+def test_bounded_dpor_finds_the_one_preemption_bug_and_skips_independent_orders() -> None:
+    none0 = rm.check(lost_update(4), preemption_bound=0, minimize=False)
+    assert none0.verdicts["all_counted"] == "no-violation-found"
+    one = rm.check(lost_update(4), preemption_bound=1, minimize=False)
+    plain = rm.check(lost_update(4), preemption_bound=1, reduction="none", minimize=False)
+    assert one.verdicts["all_counted"] == plain.verdicts["all_counted"] == "violated"
+    assert one["all_counted"].counterexample is not None
+    assert one["all_counted"].counterexample.preemptions == 1
+
+    for model in (independent(3, 3), readers_writer(3)):
+        reduced = rm.check(model, preemption_bound=1, minimize=False, properties=["deadlock"])
+        plain = rm.check(
+            model, preemption_bound=1, reduction="none", minimize=False, properties=["deadlock"]
+        )
+        assert reduced.stats.executions * 3 < plain.stats.executions, model.name
+
+
+@pytest.mark.parametrize("reduction", ["dpor", "none"])
+def test_a_bounded_search_keeps_only_its_current_path(reduction: str) -> None:
+    """Memory grows with the depth of the search, not with the executions explored:
+    the tree never holds more branch points than the longest execution made choices."""
+    model = lost_update(4)
+    opts = Options(preemption_bound=2, reduction=reduction, properties=["deadlock"])
+    selection = Selection.of(model, ["deadlock"])
+    strategy = make_strategy(opts, selection)
+    executions = deepest = largest = 0
+    while (scheduler := strategy.next_scheduler()) is not None:
+        params = model.resolve_params({})
+        execution = Runner(model, params, selection, scheduler, max_depth=1000).run()
+        strategy.finished(execution)
+        executions += 1
+        deepest = max(deepest, len(execution.choices))
+        largest = max(largest, len(strategy.tree.branches))
+    assert executions > 50
+    assert largest <= deepest
+    assert strategy.exhaustive is False  # the bound kept orders out

@@ -9,6 +9,9 @@ from rasmodel.checker import replay
 from rasmodel.loader import load_model
 from tests.conftest import ROOT
 
+
+pytestmark = pytest.mark.xdist_group("seed-models")  # one worker checks them once
+
 MODELS = ROOT / "models"
 H, V = "holds", "violated"
 PROPS = (
@@ -31,8 +34,7 @@ TABLE = {
 FAST = {"sea_estatus_workqueue.py": {"migrations": 0}}
 
 
-def _check_row(file: str, params: dict) -> rm.Result:
-    result = rm.check(str(MODELS / file), params=params, minimize=False)
+def _check_row(result: rm.Result, file: str) -> rm.Result:
     assert result.exhaustive, f"{file} did not finish exhaustively"
     for prop, expected in zip(PROPS, TABLE[file], strict=True):
         if expected is not None:
@@ -41,8 +43,8 @@ def _check_row(file: str, params: dict) -> rm.Result:
 
 
 @pytest.mark.parametrize("file", sorted(TABLE))
-def test_seed_model_reproduces_its_row_of_the_verdict_table(file: str) -> None:
-    result = _check_row(file, FAST.get(file, {}))
+def test_seed_model_reproduces_its_row_of_the_verdict_table(file: str, seed_check) -> None:
+    result = _check_row(seed_check(file, **FAST.get(file, {})), file)
     model = load_model(str(MODELS / file))
     for name, cex in result.counterexamples.items():
         again = replay(model, cex.params, name, cex.choices)
@@ -51,8 +53,8 @@ def test_seed_model_reproduces_its_row_of_the_verdict_table(file: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("file", sorted(FAST))
-def test_seed_model_row_at_its_default_parameters(file: str) -> None:
-    _check_row(file, {})
+def test_seed_model_row_at_its_default_parameters(file: str, seed_check) -> None:
+    _check_row(seed_check(file), file)
 
 
 def test_tif_flag_second_error_overwrites_the_slot() -> None:

@@ -5,15 +5,16 @@ where the record ends, new branch points are created; backtracking is "truncate 
 advance" (loom's `Path`). At each scheduling point the running actor is tried first,
 so early executions have few preemptions.
 
-With a preemption bound the search is iterative context bounding (Musuvathi and
-Qadeer, PLDI 2007): bound 0 is explored first, and every alternative that would
-exceed the bound is deferred to the next level, so each execution runs once and the
-first counterexample found has the fewest preemptions.
+With a preemption bound the search explores the executions with at most that many
+preemptions (context bounding, Musuvathi and Qadeer, PLDI 2007), each once, with
+no memory but its current path; going on with the running actor is tried first,
+so early executions have few preemptions, and the minimiser then searches below
+the preemptions of what was found. A search in which the bound never kept an option
+out was the whole search, and says so.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,7 @@ from rasmodel.explore.base import diverged
 from rasmodel.sim.env import Env
 from rasmodel.sim.process import Step
 
-Footprint = tuple[frozenset[str], frozenset[str]]  # (reads, writes) of an explored step
+Touched = tuple[frozenset[str], frozenset[str]]  # (reads, writes) of explored steps
 
 
 @dataclass(slots=True)
@@ -40,36 +41,34 @@ class Branch:
     pos: int = 0
     fingerprint: int | None = None
     wrote: frozenset[str] = frozenset()
-    sleep: dict[str, Footprint] = field(default_factory=dict)
-    footprints: dict[str, Footprint] = field(default_factory=dict)
+    sleep: dict[str, Touched] = field(default_factory=dict)
+    footprints: dict[str, Touched] = field(default_factory=dict)
 
     @property
     def chosen(self) -> Any:
         return self.order[self.pos]
 
-    def preempts(self, option: Any) -> bool:
-        return (
-            self.kind == RUN
-            and self.last is not None
-            and option != self.last
-            and (self.last in self.offered)
-        )
+    @property
+    def running(self) -> bool:
+        """The actor that ran last may go on running here (any other is a preemption)."""
+        return self.kind == RUN and self.last is not None and self.last in self.offered
 
-    def pinned(self) -> Branch:
-        """A copy that offers only the option chosen now (the root path of a subtree)."""
-        return Branch(
-            self.kind, self.offered, [self.chosen], self.preemptions, self.last, self.label
-        )
+    def preempts(self, option: Any) -> bool:
+        return self.running and option != self.last
 
 
 @dataclass
 class DfsTree:
-    """The scheduler of DFS: replays `branches`, then extends them with new branch points."""
+    """The scheduler of DFS: replays `branches`, then extends them with new branch points.
+
+    With `bound`, a scheduling point where the running actor may go on offers only
+    that actor once the path has used `bound` preemptions (`limited` records that
+    the bound kept something out)."""
 
     bound: int | None = None
     branches: list[Branch] = field(default_factory=list)
-    deferred: list[list[Branch]] = field(default_factory=list)
     cursor: int = 0
+    limited: bool = False
 
     def pick_actor(self, enabled: Sequence[str], last: str | None) -> str:
         index = self.cursor
@@ -87,18 +86,23 @@ class DfsTree:
         return str(branch.chosen)
 
     def _new_run_branch(self, index: int, enabled: Sequence[str], last: str | None) -> Branch:
-        """A new scheduling point: every enabled actor, the running one first."""
-        preemptions = self._preemptions_before(index)
+        """A new scheduling point: every enabled actor, the running one first (only it
+        once the bound is used up)."""
         order = list(enabled)
-        if last is not None and last in enabled:
+        branch = Branch(RUN, tuple(enabled), order, self._preemptions_before(index), last)
+        if last is not None and branch.running:
             order.remove(last)
             order.insert(0, last)
-        branch = Branch(RUN, tuple(enabled), order, preemptions, last)
-        bounded = self.bound is not None and preemptions >= self.bound
-        if bounded and len(order) > 1 and branch.preempts(order[1]):
-            self._defer(branch, order[1:])
-            branch.order = order[:1]
+            if len(order) > 1 and self._spent(branch):
+                del order[1:]
         return branch
+
+    def _spent(self, branch: Branch) -> bool:
+        """No preemption is left at `branch` (and the bound keeps one out)."""
+        if self.bound is None or branch.preemptions < self.bound:
+            return False
+        self.limited = True
+        return True
 
     def _begin(self) -> None:
         """Called at the first decision of every execution (a choose in the build, or
@@ -176,12 +180,6 @@ class DfsTree:
         prev = self.branches[index - 1]
         return prev.preemptions + (1 if prev.preempts(prev.chosen) else 0)
 
-    def _defer(self, branch: Branch, options: list[Any]) -> None:
-        root = [b.pinned() for b in self.branches]
-        for option in options:
-            alt = Branch(branch.kind, branch.offered, [option], branch.preemptions, branch.last)
-            self.deferred.append([*root, alt])
-
     def _step_number(self) -> int:
         return sum(1 for b in self.branches[: self.cursor] if b.kind == RUN) - 1
 
@@ -192,15 +190,15 @@ class DfsTree:
         return f"the first execution could run {list(branch.offered)}, this one {list(enabled)}"
 
 
-TreeFactory = Callable[[int | None, list[Branch]], DfsTree]
+TreeFactory = Callable[[int | None], DfsTree]
 
 
 class DepthFirst:
     """`--strategy dfs`: exhaustive search, optionally context-bounded.
 
     The tree decides what is explored at each branch point (every option, or, with
-    DPOR, the options races ask for); this driver runs the levels of iterative
-    context bounding over it.
+    DPOR, the options races ask for); this driver walks it, and starts it over when
+    it asks to (`restart`, see DporTree.finished).
     """
 
     name = "dfs"
@@ -208,14 +206,12 @@ class DepthFirst:
     def __init__(
         self, *, preemption_bound: int | None = None, tree: TreeFactory | None = None
     ) -> None:
-        self.make_tree: TreeFactory = tree or (lambda bound, root: DfsTree(bound, root))
-        self.max_bound = preemption_bound
-        self.level = 0 if preemption_bound is not None else None
-        self.tree = self.make_tree(self.level, [])
-        self.queue: deque[list[Branch]] = deque()  # subtree roots at this level
-        self.next_queue: deque[list[Branch]] = deque()  # roots one preemption deeper
+        self.make_tree: TreeFactory = tree or (lambda bound: DfsTree(bound))
+        self.bound = preemption_bound
+        self.tree = self.make_tree(preemption_bound)
         self.started = False
         self.cut_by_depth = False
+        self.complete = False  # every option the bound allows was explored
         self.restarts = 0  # searches started over because invariants read new keys
 
     def next_scheduler(self) -> DfsTree | None:
@@ -224,21 +220,12 @@ class DepthFirst:
             return self.tree
         if getattr(self.tree, "restart", False):
             self.restarts += 1
-            self.tree = self.make_tree(self.level, [])
+            self.tree = self.make_tree(self.bound)
             return self.tree
         if self.tree.advance():
             return self.tree
-        if self.level is None or self.max_bound is None:
-            return None
-        self.next_queue.extend(self.tree.deferred)
-        self.tree.deferred = []
-        if not self.queue:
-            if self.level >= self.max_bound or not self.next_queue:
-                return None
-            self.level += 1
-            self.queue, self.next_queue = self.next_queue, deque()
-        self.tree = self.make_tree(self.level, self.queue.popleft())
-        return self.tree
+        self.complete = True
+        return None
 
     def finished(self, execution: Execution) -> None:
         self.tree.finished(execution)
@@ -247,5 +234,5 @@ class DepthFirst:
 
     @property
     def exhaustive(self) -> bool:
-        deferred = self.queue or self.next_queue or self.tree.deferred
-        return not self.cut_by_depth and not deferred
+        """Every execution was explored: the bound, if any, never kept one out."""
+        return self.complete and not self.cut_by_depth and not self.tree.limited

@@ -1,4 +1,4 @@
-"""Dynamic partial-order reduction: source sets with sleep sets.
+"""Dynamic partial-order reduction: source sets with sleep sets, bounded or not.
 
 Stateless DFS explores only the scheduling options that races ask for. After each
 execution, every pair of racing steps (see `happens_before`) is reversed by adding,
@@ -13,11 +13,17 @@ selected properties observe: emitted events that a trace property reads conflict
 each other, and writes to state an invariant reads conflict with each other (an
 invariant must see every order of those writes).
 
-A preemption bound is not combined with the reduction: a bounded search runs plain
-iterative context bounding (see `checker.make_strategy`). Conservative backtrack
-points in the style of Coons, Musuvathi and McKinley ("Bounded partial order
-reduction", OOPSLA 2013) missed violations that plain bounded enumeration found in
-the random-program test, so the sound choice was to leave bounded searches unreduced.
+With a preemption bound the unit of reordering is a *run*: the steps an actor takes
+from when it is scheduled until it blocks, ends, or is preempted. A run that ends
+in a preemption costs one, whatever runs around it, so two orders of independent
+runs cost the same and sleep sets stay sound; that is why reducing over steps (where
+the cost of a step depends on which actor ran before it) is not (Coons, Musuvathi
+and McKinley, OOPSLA 2013, weaken DPOR to restore it; Marmanis, Kokologiannakis and
+Vafeiadis, TACAS 2023, bound the trace instead). Where the running actor could go on,
+the search always tries both: going on (free) and, while preemptions are left,
+preempting it for an actor the reduction picks. So every execution with at most k
+preemptions is covered by an explored one, and only such executions are explored.
+Without a bound every step is a run of its own, which is plain source-DPOR.
 """
 
 from __future__ import annotations
@@ -27,12 +33,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rasmodel.choices import RUN
-from rasmodel.execution import Execution, Prune
-from rasmodel.explore.dfs import Branch, DfsTree, Footprint
+from rasmodel.execution import Execution, ExitReason, Prune
+from rasmodel.explore.dfs import Branch, DfsTree, Touched
 from rasmodel.explore.happens_before import Access, HappensBefore, independent
 from rasmodel.sim.env import Env
 from rasmodel.sim.process import Step
 
+_NONE: frozenset[str] = frozenset()
 TRACE_KEY = "@trace"
 VISIBLE_KEY = "@visible"
 
@@ -55,31 +62,94 @@ class Visibility:
             extra.append(VISIBLE_KEY)
         if extra:
             writes = writes.union(extra)
-        return Access(step.actor, step.reads, writes, step.cause, step.time, step.guard)
+        causes = (step.cause,) if step.cause >= 0 else ()
+        return Access(step.actor, step.reads, writes, causes, step.time, step.guard)
+
+
+@dataclass(slots=True)
+class _Run:
+    """The steps one actor took between two scheduling points of the reduction."""
+
+    node: int  # the branch where the run began
+    actor: str
+    steps: list[Access] = field(default_factory=list)
+    nodes: list[int] = field(default_factory=list)  # the branch before each step
+
+    def access(self, run_of: list[int], index: int) -> Access:
+        """One access for the whole run (run number `index`); causes are renumbered
+        from steps to runs, its own steps left out."""
+        first = self.steps[0]
+        if len(self.steps) == 1:
+            reads, writes, guard = first.reads, first.writes, first.guard
+        else:
+            reads = frozenset().union(*(s.reads for s in self.steps))
+            writes = frozenset().union(*(s.writes for s in self.steps))
+            guards = [s.guard for s in self.steps if s.guard is not None]
+            guard = frozenset().union(*guards) if guards else None
+        causes = {run_of[c] for s in self.steps for c in s.causes} - {index}
+        enabled_by = tuple(sorted({run_of[c] for c in first.causes} - {index}))
+        return Access(
+            self.actor, reads, writes, tuple(sorted(causes)), first.time, guard, False, enabled_by
+        )
 
 
 class DporTree(DfsTree):
     """DFS that adds branch options from races instead of trying every enabled actor."""
 
-    def __init__(self, bound: int | None, branches: list[Branch], visibility: Visibility) -> None:
-        super().__init__(bound, branches)
+    def __init__(self, bound: int | None, visibility: Visibility) -> None:
+        super().__init__(bound)
         self.visibility = visibility
-        self.step_nodes: list[int] = []
-        self.accesses: list[Access] = []
+        self.runs: list[_Run] = []
+        self.run_of: list[int] = []  # for each step, the run it belongs to
+        self.sleepers: dict[str, Touched] = {}  # asleep while the current run goes on
         self.fresh_branch = 0  # branches below this index replay an analysed prefix
-        self.fresh_step = 0
+        self.fresh_run = 0
         self.analysed = 0  # executions whose races were analysed
         self.restart = False  # the search must start over (see `finished`)
 
     # ------------------------------------------------------------ scheduling
     def _begin(self) -> None:
-        self.step_nodes = []
-        self.accesses = []
-        self.fresh_step = -1
+        self.runs = []
+        self.run_of = []
+        self.sleepers = {}
+        self.fresh_run = -1
 
     def _entered(self, index: int) -> None:
-        self.step_nodes.append(index)
-        self._note_fresh(index)
+        branch = self.branches[index]
+        actor = branch.chosen
+        self._note_fresh(index)  # the run going on here, or cut short here, is new
+        if not self.runs or self._free(branch) or actor != branch.last:
+            self._start_run(index, branch, actor)
+        self.runs[-1].nodes.append(index)
+
+    def _free(self, branch: Branch) -> bool:
+        """A branch where the reduction picks who runs (a run may begin); in a bounded
+        search, not where the running actor goes on."""
+        return self.bound is None or not branch.running
+
+    def _start_run(self, index: int, branch: Branch, actor: str) -> None:
+        if self.runs:
+            self._close(len(self.runs) - 1)
+        self.runs.append(_Run(index, actor))
+        candidates = dict(branch.sleep)
+        for other in branch.order[: branch.pos]:
+            if other in branch.footprints:  # explored here (not skipped as asleep)
+                candidates[other] = branch.footprints[other]
+        self.sleepers = candidates
+
+    def _close(self, index: int) -> None:
+        """Record what run `index` touched at the branch where it began, for the sleep
+        sets of the actors explored there later; and at each branch where it went on,
+        what it touched from there (while it is preempted there, it sleeps as long as
+        what runs instead commutes with the rest of its run)."""
+        run = self.runs[index]
+        reads: frozenset[str] = frozenset()
+        writes: frozenset[str] = frozenset()
+        for node, step in zip(reversed(run.nodes), reversed(run.steps), strict=True):
+            reads, writes = reads | step.reads, writes | step.writes
+            branch = self.branches[node]
+            before_reads, before_writes = branch.footprints.get(run.actor, (_NONE, _NONE))
+            branch.footprints[run.actor] = (before_reads | reads, before_writes | writes)
 
     def pick_option(self, label: str, options: Sequence[Any]) -> int:
         index = self.cursor
@@ -88,8 +158,10 @@ class DporTree(DfsTree):
         return option
 
     def _note_fresh(self, index: int) -> None:
-        if self.fresh_step < 0 and index >= self.fresh_branch:
-            self.fresh_step = len(self.step_nodes) - 1
+        """Races are analysed from the first run that differs from the last
+        execution's (its earlier runs' races were analysed then)."""
+        if self.fresh_run < 0 and index >= self.fresh_branch:
+            self.fresh_run = max(len(self.runs) - 1, 0)
 
     def advance(self) -> bool:
         if not super().advance():
@@ -98,34 +170,27 @@ class DporTree(DfsTree):
         return True
 
     def _new_run_branch(self, index: int, enabled: Sequence[str], last: str | None) -> Branch:
-        sleep = self._sleep_after_last_step(index)
+        sleep = dict(self.sleepers)
         awake = [actor for actor in enabled if actor not in sleep]
-        if not awake:
-            raise Prune
-        first = last if last is not None and last in awake else awake[0]
-        preemptions = self._preemptions_before(index)
-        return Branch(RUN, tuple(enabled), [first], preemptions, last, sleep=sleep)
-
-    def _sleep_after_last_step(self, index: int) -> dict[str, Footprint]:
-        """Actors asleep at the previous branch point, or explored there before the
-        actor just run, that commute with the step just run."""
-        if not self.step_nodes:
-            return {}
-        node = self.branches[self.step_nodes[-1]]
-        step = self.accesses[-1]
-        candidates = dict(node.sleep)
-        for actor in node.order[: node.pos]:
-            if actor in node.footprints:  # explored there (not skipped as asleep)
-                candidates[actor] = node.footprints[actor]
-        return {a: fp for a, fp in candidates.items() if independent(fp, step)}
+        branch = Branch(RUN, tuple(enabled), [], self._preemptions_before(index), last, sleep=sleep)
+        if self._free(branch):
+            if not awake:
+                raise Prune
+            branch.order.append(last if last is not None and last in awake else awake[0])
+            return branch
+        branch.order.append(last)  # going on is always tried
+        others = [actor for actor in awake if actor != last]
+        if others and not self._spent(branch):
+            branch.order.append(others[0])  # and so is a preemption, while one is left
+        return branch
 
     def after_step(self, step: Step, env: Env) -> None:
         super().after_step(step, env)
         access = self.visibility.access(step)
-        self.accesses.append(access)
-        node = self.branches[self.step_nodes[-1]]
-        reads, writes = node.footprints.get(step.actor, (frozenset(), frozenset()))
-        node.footprints[step.actor] = (reads | access.reads, writes | access.writes)
+        self.runs[-1].steps.append(access)
+        self.run_of.append(len(self.runs) - 1)
+        if self.sleepers:
+            self.sleepers = {a: fp for a, fp in self.sleepers.items() if independent(fp, access)}
 
     # ------------------------------------------------------------ races
     def finished(self, execution: Execution) -> None:
@@ -145,38 +210,46 @@ class DporTree(DfsTree):
                 return
             self._rebuild(execution)
         self.analysed += 1
-        accesses = list(self.accesses)
-        time = accesses[-1].time if accesses else 0
+        if not self.runs:
+            return
+        self._close(len(self.runs) - 1)
+        accesses = [run.access(self.run_of, index) for index, run in enumerate(self.runs)]
+        time = accesses[-1].time
+        pruned = execution.reason is ExitReason.PRUNED
         for pending in execution.pending:
+            if pruned and pending.enabled:
+                continue  # asleep: what it does from here was explored elsewhere
             keys = pending.guard or frozenset()
             accesses.append(
-                Access(pending.actor, keys, frozenset(), -1, time, pending.guard, pending.enabled)
+                Access(pending.actor, keys, frozenset(), (), time, pending.guard, pending.enabled)
             )
-        order = HappensBefore(accesses)
-        start = self.fresh_step if self.fresh_step >= 0 else len(self.accesses)
-        ran = len(self.accesses)
+        ran = len(self.runs)
+        order = HappensBefore(accesses, ran)
+        start = self.fresh_run if self.fresh_run >= 0 else ran
         for i, j in order.races(start):
             if i < ran:  # two steps that never ran have nothing to reverse
                 self._reverse(i, order.initials(i, j))
 
     def _rebuild(self, execution: Execution) -> None:
-        """The first execution's accesses, with what invariants were seen to read."""
-        self.accesses = [self.visibility.access(step) for step in execution.steps]
-        for index, access in zip(self.step_nodes, self.accesses, strict=False):
-            self.branches[index].footprints[access.actor] = (access.reads, access.writes)
+        """The first execution's accesses and footprints, with what invariants were
+        seen to read (no sleep set was computed from them yet)."""
+        for run in self.runs:
+            run.steps = []
+        for step, run_index in zip(execution.steps, self.run_of, strict=False):
+            self.runs[run_index].steps.append(self.visibility.access(step))
+        for index, run in enumerate(self.runs[:-1]):
+            self.branches[run.node].footprints.pop(run.actor, None)
+            self._close(index)
 
-    def _reverse(self, step: int, initials: list[str]) -> None:
-        index = self.step_nodes[step]
+    def _reverse(self, run: int, initials: list[str]) -> None:
+        index = self.runs[run].node
         branch = self.branches[index]
         if any(actor in branch.order for actor in initials):
             return
         enabled = [a for a in initials if a in branch.offered]
         if enabled:
             awake = [a for a in enabled if a not in branch.sleep]
-            self._add(index, (awake or enabled)[0])
+            branch.order.append((awake or enabled)[0])
         # Otherwise the reversing actor was blocked there (a wait_until whose guard was
         # false): the write that would enable it races with this step itself, and that
         # race is reversed on its own.
-
-    def _add(self, index: int, actor: str) -> None:
-        self.branches[index].order.append(actor)

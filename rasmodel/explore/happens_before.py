@@ -24,18 +24,24 @@ Clock = dict[str, int]
 
 @dataclass(slots=True)
 class Access:
-    """The part of a step the reduction needs: who, what it touched, what enabled it.
+    """The part of a step (or of a run of steps of one actor) the reduction needs:
+    who, what it touched, what enabled it.
 
     Treated as immutable (not frozen: one is built per step)."""
 
     actor: str
     reads: frozenset[str]
     writes: frozenset[str]
-    cause: int = -1
+    causes: tuple[int, ...] = ()  # the steps that triggered what it resumed on
     time: float = 0
     guard: frozenset[str] | None = None
     wild: bool = False  # a step that never ran (its process was enabled when the
     # execution stopped): it could touch anything, so it conflicts with every step
+    enabled_by: tuple[int, ...] | None = None  # what its first step resumed on
+    # (None: `causes`); a run cannot move before the step that made it possible
+
+    def enablers(self) -> tuple[int, ...]:
+        return self.causes if self.enabled_by is None else self.enabled_by
 
     def conflicts(self, other: Access) -> bool:
         """Dependent: one writes what the other reads or writes."""
@@ -57,10 +63,13 @@ def independent(a: tuple[frozenset[str], frozenset[str]], b: Access) -> bool:
 
 
 class HappensBefore:
-    """Vector clocks of every step of one execution (and of its virtual guard steps)."""
+    """Vector clocks of every step of one execution, and of its virtual steps: the
+    steps from `real` on never ran (pending processes and guards at the end); each
+    is ordered after the steps that ran, never after another virtual one."""
 
-    def __init__(self, steps: Sequence[Access]) -> None:
+    def __init__(self, steps: Sequence[Access], real: int | None = None) -> None:
         self.steps = list(steps)
+        self.real = len(self.steps) if real is None else real
         self.clocks: list[Clock] = []
         self.preds: list[list[int]] = []
         self.barriers: list[Clock | None] = []
@@ -82,8 +91,7 @@ class HappensBefore:
                 preds.extend(last_of.values())  # every actor's last step: all of them
             if step.actor in last_of:
                 preds.append(last_of[step.actor])
-            if step.cause >= 0:
-                preds.append(step.cause)
+            preds.extend(step.causes)
             for key in step.reads | step.writes:
                 w = last_write.get(key)
                 if w is not None:
@@ -97,6 +105,8 @@ class HappensBefore:
             self.clocks.append(clock)
             self.preds.append(sorted(set(preds)))
             self.barriers.append(barrier if barrier else None)
+            if j >= self.real:
+                continue
             last_of[step.actor] = j
             for key in step.writes:
                 last_write[key] = j
@@ -120,7 +130,7 @@ class HappensBefore:
         preds = self.preds[j]
         seen: set[int] = set()
         for i in preds:
-            if i == step.cause or self.steps[i].actor == step.actor:
+            if i in step.enablers() or self.steps[i].actor == step.actor:
                 continue
             if not self.steps[i].conflicts(step):
                 continue
@@ -140,7 +150,7 @@ class HappensBefore:
         candidates = sorted({i for key in keys for i in self.writers.get(key, ()) if i < j})
         for i in candidates:
             other = self.steps[i]
-            if i in seen or other.actor == step.actor or i == step.cause:
+            if i in seen or other.actor == step.actor or i in step.enablers():
                 continue
             # Not filtered by time: the guard may have been enabled at the earlier
             # time, before the write; only a write before the wait began is ordered.
@@ -154,7 +164,7 @@ class HappensBefore:
         happens-before predecessor among the earlier steps there."""
         first: dict[str, int] = {}
         result: list[str] = []
-        candidates = [k for k in range(i + 1, j) if not self.hb(i, k)] + [j]
+        candidates = [k for k in range(i + 1, min(j, self.real)) if not self.hb(i, k)] + [j]
         for k in candidates:
             actor = self.steps[k].actor
             if actor in first:

@@ -20,12 +20,14 @@ from rasmodel.sim.process import Step
 
 
 class StrictReplay(DefaultScheduler):
-    """Follows `choices` exactly; past their end it runs the default schedule."""
+    """Follows `choices` exactly; past their end it runs the default schedule, unless
+    the recorded execution took `steps` steps and fewer have run (cut-short choices)."""
 
-    def __init__(self, choices: Sequence[Choice]) -> None:
+    def __init__(self, choices: Sequence[Choice], *, steps: int | None = None) -> None:
         self.choices = list(choices)
         self.cursor = 0
         self.steps = 0
+        self.recorded_steps = steps
 
     @property
     def exhausted(self) -> bool:
@@ -34,6 +36,12 @@ class StrictReplay(DefaultScheduler):
     def pick_actor(self, enabled: Sequence[str], last: str | None) -> str:
         self.steps += 1
         if self.exhausted:
+            if self.recorded_steps is not None and self.steps <= self.recorded_steps:
+                raise ReplayMismatch(
+                    f"its {len(self.choices)} choices end after {self.steps - 1} steps, but "
+                    f"the recorded execution took {self.recorded_steps} (the choices are "
+                    "cut short)."
+                )
             return super().pick_actor(enabled, last)
         choice = self._next(RUN, f"a scheduling point offering {list(enabled)}")
         if choice.value not in enabled:
