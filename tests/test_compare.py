@@ -12,7 +12,6 @@ from rasmodel.report.compare import parse_table
 from tests.conftest import EXAMPLES, ROOT, run_cli
 from tests.test_seed_models import PROPS, TABLE
 
-
 pytestmark = pytest.mark.xdist_group("seed-models")  # one worker checks them once
 
 

@@ -9,7 +9,6 @@ from rasmodel.checker import replay
 from rasmodel.loader import load_model
 from tests.conftest import ROOT
 
-
 pytestmark = pytest.mark.xdist_group("seed-models")  # one worker checks them once
 
 MODELS = ROOT / "models"
