@@ -84,7 +84,7 @@ QUICK = {
 def run(make: Callable[[], rm.Model], reduction: str, **options: object) -> tuple[rm.Result, float]:
     start = time.perf_counter()
     model = make()
-    if model.name.startswith(("sea-", "mce-")):
+    if model.name.startswith(("sea-", "mce-", "printk")):
         options.setdefault("properties", [])  # a seed model: every property
     else:
         options.setdefault("properties", ["deadlock"])
@@ -106,6 +106,56 @@ def cells(result: rm.Result | None, seconds: float) -> list[str]:
     ]
 
 
+def _print_row(cells: list[str], widths: list[int]) -> None:
+    """The first cell left-aligned, the numbers right-aligned."""
+    print(
+        "".join(
+            c.rjust(w) if i else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+    )
+
+
+BOUNDED = [
+    (
+        "printk in NMI (2 msgs)",
+        "models/examples/printk_in_nmi.py",
+        {"nmi_safe": True, "messages": 2},
+    ),
+    ("sea_mf_queue_in_nmi", "models/sea_mf_queue_in_nmi.py", {}),
+]
+
+
+def bounded_table(limit: float) -> None:
+    """`--preemption-bound k` with and without the reduction, on two-CPU kernel models."""
+    header = ["model", "bound", "none: exec", "s", "dpor: exec", "pruned", "s"]
+    widths = [24, 6, 12, 8, 12, 8, 8]
+    _print_row(header, widths)
+    print("-" * sum(widths))
+    for label, file, params in BOUNDED:
+        model = lambda file=file: load_model(str(HERE.parent / file))  # noqa: E731
+        for bound in (0, 1, 2):
+            plain, plain_s = run(
+                model, "none", params=params, preemption_bound=bound, time_limit=limit
+            )
+            reduced, reduced_s = run(model, "dpor", params=params, preemption_bound=bound)
+            cut = "" if plain.stopped_by != "time-limit" else ">"
+            row = [
+                label,
+                str(bound),
+                f"{cut}{plain.stats.executions:,}",
+                f"{plain_s:.2f}",
+                f"{reduced.stats.executions:,}",
+                f"{reduced.stats.pruned:,}",
+                f"{reduced_s:.2f}",
+            ]
+            _print_row(row, widths)
+    print(
+        f"\nbounded search: '>' marks a plain enumeration stopped after {limit:g} s; every"
+        "\nproperty of the model is checked."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="only a few small rows")
@@ -114,12 +164,7 @@ def main() -> None:
     header = ["program", "traces", "none: exec", "pruned", "s", "exec/s", "steps/s"]
     header += ["dpor: exec", "pruned", "s", "exec/s", "steps/s"]
     widths = [18, 8, 11, 7, 7, 9, 9, 11, 7, 7, 9, 9]
-    print(
-        "".join(
-            h.rjust(w) if i else h.ljust(w)
-            for i, (h, w) in enumerate(zip(header, widths, strict=True))
-        )
-    )
+    _print_row(header, widths)
     print("-" * sum(widths))
     for label, make, plain in ROWS:
         if args.quick and label not in QUICK:
@@ -133,12 +178,7 @@ def main() -> None:
             traces = f"{count_traces(make(), properties=['deadlock'])[0]:,}"
         dpor_result, dpor_s = run(make, "dpor")
         row = [label, traces, *cells(plain_result, plain_s), *cells(dpor_result, dpor_s)]
-        print(
-            "".join(
-                c.rjust(w) if i else c.ljust(w)
-                for i, (c, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
+        _print_row(row, widths)
     print(
         "\ntraces: distinct Mazurkiewicz traces among all interleavings (Foata normal form),"
         "\ncounted in a separate plain enumeration (not timed); published trace counts"
@@ -147,6 +187,9 @@ def main() -> None:
         f"\nseed models (models/, default parameters, every property): '>' marks a plain"
         f"\nenumeration stopped after {PLAIN_LIMIT:g} s without finishing."
     )
+    if not args.quick:
+        print()
+        bounded_table(PLAIN_LIMIT)
     if args.spin:
         print()
         command = [sys.executable, str(HERE / "spin_compare.py")]

@@ -232,7 +232,7 @@ class Runner:
         if reason in (ExitReason.COMPLETE, ExitReason.DEADLOCK):
             self._check_end(env, system, clean=reason is ExitReason.COMPLETE)
         complete = reason in (ExitReason.COMPLETE, ExitReason.DEADLOCK)
-        return Execution(
+        execution = Execution(
             tuple(self.choices),
             tuple(env.steps),
             tuple(env.trace),
@@ -248,6 +248,8 @@ class Runner:
             frozenset(self.observed),
             tuple(self.fingerprints or ()),
         )
+        env.close()
+        return execution
 
     def _build(self, env: Env) -> Any:
         build = self.model.build_fn

@@ -25,6 +25,7 @@ speed, never orders.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Generator, Iterable, Sequence
 from heapq import heappop
 from operator import attrgetter
@@ -56,6 +57,19 @@ class Hooks(Protocol):
     def pick_option(self, label: str, options: Sequence[Any]) -> int: ...
 
     def emitted(self, event: TraceEvent) -> None: ...
+
+
+class _Closed:
+    """The hooks of an execution that is over: nothing is chosen or observed."""
+
+    def pick_actor(self, enabled: Sequence[str], last: str | None) -> str:
+        raise GeneratorExit
+
+    def pick_option(self, label: str, options: Sequence[Any]) -> int:
+        raise GeneratorExit
+
+    def emitted(self, event: TraceEvent) -> None:
+        return None
 
 
 class Quiescent(Exception):
@@ -512,6 +526,15 @@ class Env(simpy.Environment):
                 enabled = guard.stale or guard.holds
                 found.append(Pending(name, enabled, guard.reads, proc.last_step))
         return found
+
+    def close(self) -> None:
+        """The execution is over: close the generators of unfinished processes now,
+        quietly (Python would otherwise do it whenever they are collected, printing
+        what their `finally` or `except` blocks raise)."""
+        self._hooks = _Closed()
+        for proc in self.live_processes():
+            with contextlib.suppress(BaseException):  # whatever the model does on its way out
+                proc._generator.close()
 
     def live_processes(self) -> list[Process]:
         """Processes that have not finished, in creation order."""

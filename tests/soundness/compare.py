@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 import tempfile
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import rasmodel as rm
@@ -52,54 +53,45 @@ def check_program(program: Program, *, samplers: bool = True, plain: bool = Fals
         if not truth.complete:
             report.skipped = "too big for the oracle"
             return report
-        for label, run in _checks(model, truth, samplers=samplers, plain=plain):
+        for label, options, compare in _checks(samplers=samplers, plain=plain):
             try:
-                problems = run()
+                result = rm.check(model, minimize=False, collect_states=True, **options)
+                problems = compare(result, truth)
             except Exception as error:  # a crash is a finding too
                 where = traceback.format_exc(limit=-3).strip().splitlines()[-3:]
                 problems = [f"raised {type(error).__name__}: {error} ({' | '.join(where)})"]
+            else:
+                if label == "dpor":
+                    report.dpor = result.stats.executions
             report.problems.extend(f"{label}: {p}" for p in problems)
-            if label == "dpor" and not problems:
-                report.dpor = _last_executions[0]
     return report
 
 
-_last_executions = [0]
+Compare = Callable[[rm.Result, Truth], list[str]]
 
 
-def _checks(model: rm.Model, truth: Truth, *, samplers: bool, plain: bool) -> Iterator[Any]:
-    common: dict[str, Any] = {"minimize": False, "collect_states": True, "max_depth": 150}
-    yield "dpor", lambda: _exhaustive(model, truth, reduction="dpor", **common)
+def _checks(*, samplers: bool, plain: bool) -> Iterator[tuple[str, dict[str, Any], Compare]]:
+    """(label, options of rm.check, how its result must relate to the oracle's)."""
+    depth = {"max_depth": 150}
+    yield "dpor", {"reduction": "dpor", **depth}, _exhaustive
     if plain:
-        yield "plain", lambda: _exhaustive(model, truth, reduction="none", **common)
+        yield "plain", {"reduction": "none", **depth}, _exhaustive
     for bound in BOUNDS:
         for reduction in ("dpor", "none"):
-
-            def bounded(bound: int = bound, reduction: str = reduction) -> list[str]:
-                result = rm.check(model, reduction=reduction, preemption_bound=bound, **common)
-                return _agree(result, truth, bound)
-
-            yield f"bound {bound} {reduction}", bounded
+            options = {"reduction": reduction, "preemption_bound": bound, **depth}
+            yield f"bound {bound} {reduction}", options, partial(_agree, bound=bound)
     if samplers:
         for strategy in SAMPLERS:
-
-            def sample(strategy: str = strategy) -> list[str]:
-                result = rm.check(
-                    model, strategy=strategy, max_executions=25, pct_depth=2, **common
-                )
-                return _within(result, truth)
-
-            yield strategy, sample
+            options = {"strategy": strategy, "max_executions": 25, "pct_depth": 2, **depth}
+            yield strategy, options, _within
 
 
-def _exhaustive(model: rm.Model, truth: Truth, **options: Any) -> list[str]:
-    result = rm.check(model, **options)
-    _last_executions[0] = result.stats.executions
+def _exhaustive(result: rm.Result, truth: Truth) -> list[str]:
     problems = [] if result.exhaustive else ["not exhaustive"]
-    return problems + _agree(result, truth, None)
+    return problems + _agree(result, truth)
 
 
-def _agree(result: rm.Result, truth: Truth, bound: int | None) -> list[str]:
+def _agree(result: rm.Result, truth: Truth, bound: int | None = None) -> list[str]:
     problems = []
     found = {name for name, verdict in result.verdicts.items() if verdict == "violated"}
     expected = truth.violated_within(bound)

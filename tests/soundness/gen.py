@@ -125,6 +125,11 @@ FEATURE = {
     "assert": "failing step",
     "raise": "failing step",
     "now": "env.now",
+    "joinp": "join process",
+    "reqto": "request or timeout",
+    "fget": "filter store",
+    "callback": "event callback",
+    "tvalue": "timeout value",
     "pause": "pause",
     "timeout": "timeout",
     "wait": "wait_until",
@@ -159,7 +164,7 @@ def generate(seed: int) -> Program:
 
 def _engine_program(seed: int, draw: _Draw) -> Program:
     nvars = draw.int(1, 3)
-    nprocs = draw.int(2, 3)
+    nprocs = draw.pick((2, 2, 3, 3, 4))
     names = [f"p{i}" for i in range(nprocs)]
     children: list[tuple[Op, ...]] = []
     procs = []
@@ -248,6 +253,11 @@ def _engine_op(draw: _Draw, nvars: int, me: str, procs: list[str]) -> Op:
         (1, lambda: ("assert", v, draw.int(0, 2))),
         (1, lambda: ("raise", v, draw.int(1, 2))),
         (1, lambda: ("now", v)),
+        (1, lambda: ("joinp", draw.pick(others))),
+        (1, lambda: ("reqto", v, draw.int(0, 1))),
+        (1, lambda: ("fget", v)),
+        (1, lambda: ("callback", e, v)),
+        (1, lambda: ("tvalue", draw.int(0, 1))),
         (3, lambda: ("pause",)),
         (2, lambda: ("timeout", draw.int(0, 2))),
         (2, lambda: ("wait", v, draw.int(0, 2))),
@@ -478,6 +488,7 @@ def _render_engine(program: Program) -> str:
         src("S = simpy.Store(env, capacity=2)")
         src("R = simpy.Resource(env, capacity=1)")
         src("C = simpy.Container(env, capacity=3, init=1)")
+        src("F = simpy.FilterStore(env, capacity=2)")
         src("P = {}")
         for index, ops in enumerate(program.children):
             src("")
@@ -531,6 +542,10 @@ def _end(src: _Source, ops: tuple[Op, ...]) -> None:
 
 YIELDING = {
     "pause",
+    "joinp",
+    "reqto",
+    "fget",
+    "tvalue",
     "timeout",
     "wait",
     "await",
@@ -646,6 +661,24 @@ def _render_op(src: _Source, op: Op) -> None:  # noqa: C901 - one branch per ope
     elif name == "raise":
         src(f"if {args[0]}.value == {args[1]}:")
         src(f'    raise RuntimeError("{args[0]} reached {args[1]}")')
+    elif name == "joinp":
+        _guarded(src, f'yield P["{args[0]}"]', "Exception", "t = 7")
+    elif name == "reqto":
+        src("req = R.request()")
+        _guarded(src, f"r = yield req | env.timeout({args[1]})", "simpy.Interrupt", "r = {}")
+        src("if req in r:")
+        src(f"    {args[0]}.value = {args[0]}.value + 1")
+        src("    R.release(req)")
+        src("else:")
+        src("    req.cancel()")
+    elif name == "fget":
+        src("yield F.put(t)")
+        src(f"t = yield F.get(lambda item: item != {args[0]}.value)")
+    elif name == "callback":
+        src(f"if {args[0]}.callbacks is not None:")
+        src(f"    {args[0]}.callbacks.append(lambda ev: {args[1]}.__setattr__('value', 4))")
+    elif name == "tvalue":
+        src(f"t = yield env.timeout({args[0]}, value=3)")
     elif name == "now":
         src(f"{args[0]}.value = int(env.now)")
     elif name == "pause":

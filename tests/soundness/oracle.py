@@ -57,7 +57,7 @@ class _Enumerator:
         return None
 
 
-def enumerate_all(model: Model, *, max_runs: int = 4000, max_depth: int = 150) -> Truth:
+def enumerate_all(model: Model, *, max_runs: int = 5000, max_depth: int = 150) -> Truth:
     """Every execution of `model` at its default parameters."""
     params = model.resolve_params({})
     selection = Selection.of(model, model.all_property_names())
