@@ -103,6 +103,7 @@ class Execution:
     pending: tuple[Pending, ...] = ()  # what could still move when it stopped
     observed: frozenset[str] = frozenset()
     fingerprints: tuple[int, ...] = ()  # per step, with record_fingerprints=True
+    timer_order: bool = False  # the order of events scheduled for later was observed
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,7 @@ class Runner:
             tuple(env.pending()),
             frozenset(self.observed),
             tuple(self.fingerprints or ()),
+            env.timer_order,
         )
         env.close()
         return execution

@@ -244,3 +244,70 @@ def test_a_bounded_search_keeps_only_its_current_path(reduction: str) -> None:
     assert executions > 50
     assert largest <= deepest
     assert strategy.exhaustive is False  # the bound kept orders out
+
+
+TIMER_CALLBACKS = """
+    import rasmodel as rm
+    model = rm.Model("timer-callbacks")
+
+    @model.build
+    def build(env):
+        log = env.var("log", ())
+
+        def p(name):
+            timer = env.timeout(1)
+            timer.callbacks.append(lambda ev: setattr(log, "value", log.value + (name,)))
+            yield env.timeout(2)
+
+        env.process(p("a"), name="a")
+        env.process(p("b"), name="b")
+        return log
+
+    @model.final
+    def a_first(log, params):
+        return log.value != ("b", "a")
+    """
+
+
+def test_callbacks_on_timers_run_in_the_order_of_the_steps_that_made_the_timers(
+    model_file,
+) -> None:
+    """SimPy runs them in insertion order when time advances: the steps that made
+    the timers, independent otherwise, must be explored in both orders."""
+    path = model_file(TIMER_CALLBACKS)
+    reduced = rm.check(path, minimize=False, collect_states=True)
+    plain = rm.check(path, reduction="none", minimize=False, collect_states=True)
+    assert reduced.verdicts["a_first"] == plain.verdicts["a_first"] == "violated"
+    assert reduced.final_states == plain.final_states
+    assert len(plain.final_states or ()) == 2
+
+
+def test_peek_orders_the_steps_that_schedule_timers(check_source) -> None:
+    source = """
+        import rasmodel as rm
+        model = rm.Model("peek")
+
+        @model.build
+        def build(env):
+            seen = env.var("seen", None)
+
+            def sleeper():
+                yield env.timeout(3)
+
+            def peeker():
+                seen.value = env.peek()
+                yield env.pause()
+
+            env.process(sleeper(), name="sleeper")
+            env.process(peeker(), name="peeker")
+            return seen
+
+        @model.final
+        def saw_the_timer(seen, params):
+            assert seen.value == 3, f"peek saw {seen.value}"
+        """
+    reduced = check_source(source, minimize=False, collect_states=True)
+    plain = check_source(source, reduction="none", minimize=False, collect_states=True)
+    assert reduced.verdicts == plain.verdicts
+    assert reduced.verdicts["saw_the_timer"] == "violated"
+    assert reduced.final_states == plain.final_states

@@ -36,7 +36,7 @@ from rasmodel.choices import RUN
 from rasmodel.execution import Execution, ExitReason, Prune
 from rasmodel.explore.dfs import Branch, DfsTree, Touched
 from rasmodel.explore.happens_before import Access, HappensBefore, independent
-from rasmodel.sim.env import Env
+from rasmodel.sim.env import TIMERS_KEY, Env
 from rasmodel.sim.process import Step
 
 _NONE: frozenset[str] = frozenset()
@@ -50,10 +50,22 @@ class Visibility:
 
     watched_kinds: frozenset[str] | None = frozenset()  # None: every emitted kind
     observed: set[str] = field(default_factory=set)  # keys invariants read
+    timers: bool = False  # the order of events scheduled for later matters
+
+    def learn(self, execution: Execution) -> bool:
+        """Take in what an execution showed is observed; True when that grew."""
+        grown = not execution.observed <= self.observed or (
+            execution.timer_order and not self.timers
+        )
+        self.observed |= execution.observed
+        self.timers = self.timers or execution.timer_order
+        return grown
 
     def access(self, step: Step) -> Access:
         writes = step.writes
         extra = []
+        if step.timers and self.timers:
+            extra.append(TIMERS_KEY)
         if step.emits and (
             self.watched_kinds is None or not step.emits.isdisjoint(self.watched_kinds)
         ):
@@ -200,11 +212,11 @@ class DporTree(DfsTree):
         cut the execution) take part as steps that conflict with everything, and
         guards still waiting as reads of their keys: the execution is analysed as if
         it were maximal. When invariants turn out to read keys they were not known to
-        read, the accesses of this execution are rebuilt with them if it is the
-        first; otherwise earlier executions were analysed without them, and the
+        read (or the order of timers turns out to be observed: a callback on a timer,
+        `env.peek()`), the accesses of this execution are rebuilt with them if it is
+        the first; otherwise earlier executions were analysed without them, and the
         search starts over (`restart`)."""
-        if not execution.observed <= self.visibility.observed:
-            self.visibility.observed |= execution.observed
+        if self.visibility.learn(execution):
             if self.analysed:
                 self.restart = True
                 return

@@ -45,6 +45,7 @@ from rasmodel.sim.state import Queue, Var, fingerprint
 
 T = TypeVar("T")
 
+TIMERS_KEY = "@timers"  # the heap of events scheduled for later
 _serial = attrgetter("serial")
 _NO_KEYS: frozenset[str] = frozenset()
 
@@ -113,6 +114,7 @@ class Env(simpy.Environment):
         self._resource_depth = 0  # > 0 inside SimPy's own resource code
         self._advancing = False  # processing the events of a time advance
         self._failure: StepFailed | None = None
+        self.timer_order = False  # the order of future events was observed (see peek)
         self._unhandled: list[Any] = []  # failed events no process took yet
         self.steps: list[Step] = []
 
@@ -237,12 +239,11 @@ class Env(simpy.Environment):
         )
 
     def peek(self) -> float:
-        raise ModelError(
-            "a model called env.peek().",
-            where=caller_location(),
-            hint="Which events are scheduled depends on the interleaving; keep what a "
-            "process needs to know in env.var or env.event.",
-        )
+        """SimPy's peek: the time of the next scheduled event, which every step that
+        schedules one changes (see `timer_order`)."""
+        self.timer_order = True
+        self.footprint.reads.add(TIMERS_KEY)
+        return super().peek()
 
     # ------------------------------------------------------------ the hook
     def step(self) -> None:
@@ -363,6 +364,7 @@ class Env(simpy.Environment):
                 guard_reads,
                 frozenset(footprint.emits) if footprint.emits else _NO_KEYS,
                 self._failure is not None,
+                footprint.timers,
             )
         )
         if self._failure is not None:
@@ -381,10 +383,14 @@ class Env(simpy.Environment):
             self._live -= 1
 
     def schedule(self, event: Any, priority: Any = 1, delay: Any = 0) -> None:
-        """SimPy's schedule: triggering an event writes it; remember which step did."""
+        """SimPy's schedule: triggering an event writes it; remember which step did.
+        An event scheduled for later is also a write of the timer heap (which only a
+        reduction that was told the order of timers matters looks at)."""
         key = event._rm_key
         if key is not None:
             self.footprint.writes.add(key)
+        if delay:
+            self.footprint.timers = True
         event._rasmodel_cause = self._step_index
         super().schedule(event, priority, delay)
 
@@ -403,8 +409,8 @@ class Env(simpy.Environment):
                 if key is not None:
                     reads.add(key)
                 callbacks, event._cbs = event._cbs, None
-                if self._advancing:
-                    _check_commuting(event, callbacks)
+                if self._advancing and not self.timer_order:
+                    self.timer_order = not _commuting(callbacks)
                 try:
                     for callback in callbacks:
                         callback(event)
@@ -806,20 +812,11 @@ def _keeps_alive(event: Any) -> bool:
 _COMMUTING = (Process._resume, Condition._check, Condition._build_value)
 
 
-def _check_commuting(event: Any, callbacks: list[Any]) -> None:
+def _commuting(callbacks: list[Any]) -> bool:
     """Events processed when time advances run in SimPy's insertion order, which the
     interleaving of the steps that scheduled them decides; wake-ups and conditions
-    do not care, but a callback a model added might."""
-    for callback in callbacks:
-        if getattr(callback, "__func__", None) not in _COMMUTING:
-            raise ModelError(
-                f"a callback added to {describe_event(event)} ran when simulated time "
-                "advanced; rasmodel cannot order such callbacks against each other.",
-                where=getattr(getattr(callback, "__code__", None), "co_filename", None)
-                and Location(callback.__code__.co_filename, callback.__code__.co_firstlineno),
-                hint="Wait for the event in a process instead (`yield event`, then run "
-                "the callback's code in that step).",
-            )
+    do not care in which order they run, but a callback a model added might."""
+    return all(getattr(callback, "__func__", None) in _COMMUTING for callback in callbacks)
 
 
 def _event_state(event: Any) -> tuple[Any, ...]:

@@ -15,17 +15,19 @@ class Footprint:
     """The footprint of the running step; the sets are cleared, never replaced, so
     tracked objects can keep references to them."""
 
-    __slots__ = ("reads", "writes", "emits")
+    __slots__ = ("reads", "writes", "emits", "timers")
 
     def __init__(self) -> None:
         self.reads: set[str] = set()
         self.writes: set[str] = set()
         self.emits: set[str] = set()
+        self.timers = False  # it scheduled an event for a later time
 
     def clear(self) -> None:
         self.reads.clear()
         self.writes.clear()
         self.emits.clear()
+        self.timers = False
 
     def read(self, key: str) -> None:
         self.reads.add(key)

@@ -59,6 +59,7 @@ class Step:
     guard: frozenset[str] | None = None
     emits: frozenset[str] = frozenset()  # kinds emitted: a write to the trace
     failed: bool = False
+    timers: bool = False  # it scheduled an event for a later time
 
     @property
     def label(self) -> str:

@@ -130,6 +130,8 @@ FEATURE = {
     "fget": "filter store",
     "callback": "event callback",
     "tvalue": "timeout value",
+    "tcallback": "timer callback",
+    "peektime": "env.peek",
     "pause": "pause",
     "timeout": "timeout",
     "wait": "wait_until",
@@ -258,6 +260,8 @@ def _engine_op(draw: _Draw, nvars: int, me: str, procs: list[str]) -> Op:
         (1, lambda: ("fget", v)),
         (1, lambda: ("callback", e, v)),
         (1, lambda: ("tvalue", draw.int(0, 1))),
+        (1, lambda: ("tcallback", v, draw.int(1, 2))),
+        (1, lambda: ("peektime", v)),
         (3, lambda: ("pause",)),
         (2, lambda: ("timeout", draw.int(0, 2))),
         (2, lambda: ("wait", v, draw.int(0, 2))),
@@ -677,6 +681,11 @@ def _render_op(src: _Source, op: Op) -> None:  # noqa: C901 - one branch per ope
     elif name == "callback":
         src(f"if {args[0]}.callbacks is not None:")
         src(f"    {args[0]}.callbacks.append(lambda ev: {args[1]}.__setattr__('value', 4))")
+    elif name == "tcallback":
+        src(f"tm = env.timeout({args[1]})")
+        src(f"tm.callbacks.append(lambda ev: {args[0]}.__setattr__('value', {args[0]}.value + 1))")
+    elif name == "peektime":
+        src(f"{args[0]}.value = int(min(env.peek(), 9))")
     elif name == "tvalue":
         src(f"t = yield env.timeout({args[0]}, value=3)")
     elif name == "now":
