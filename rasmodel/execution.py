@@ -21,7 +21,7 @@ from rasmodel.errors import (
 )
 from rasmodel.model import Model
 from rasmodel.properties import Kind, Monitor, Property, judge
-from rasmodel.sim.env import Env, Quiescent, StepFailed
+from rasmodel.sim.env import Env, Escape, Quiescent, StepFailed
 from rasmodel.sim.process import Pending, Step, TraceEvent
 
 
@@ -263,6 +263,8 @@ class Runner:
             )
         try:
             return build(env, **self.params)
+        except Escape as escape:  # a choice in the build the explorer ended
+            raise escape.error from None
         except ModelError:
             raise
         except TypeError as error:

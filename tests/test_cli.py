@@ -101,6 +101,63 @@ def test_replay_exit_codes(tmp_path: Path) -> None:
     _no_traceback(gone)
 
 
+CHOOSER = """
+import rasmodel as rm
+model = rm.Model("chooser")
+
+@model.build
+def build(env):
+    x = env.var("x", 0)
+
+    def p():
+        x.value = env.choose([1, 2, 3], "value")
+        yield env.pause()
+        x.value = x.value * 10
+
+    env.process(p(), name="p")
+    return x
+
+@model.final
+def small(x, params):
+    assert x.value < 30, f"x is {x.value}"
+"""
+
+
+def test_replay_of_a_sequence_that_does_not_fit_exits_2(tmp_path: Path) -> None:
+    """Choices cut short, a choose index out of range, an actor that never exists:
+    "does not fit the model" (exit 2), never "the property now holds" (exit 0)."""
+    model = tmp_path / "chooser.py"
+    model.write_text(CHOOSER)
+    assert run_cli("check", str(model), "--out", str(tmp_path)).returncode == 1
+    cex = json.loads((tmp_path / "small.json").read_text())
+    assert cex["steps"] == 2 and len(cex["choices"]) == 3
+    cases = {
+        "truncated": {**cex, "choices": cex["choices"][:2]},
+        "out of range": {
+            **cex,
+            "choices": [{**c, "index": 7} if "choose" in c else c for c in cex["choices"]],
+        },
+        "unknown actor": {**cex, "choices": [{"run": "ghost"}, *cex["choices"][1:]]},
+    }
+    for name, data in cases.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(data))
+        proc = run_cli("replay", str(model), str(path))
+        assert proc.returncode == 2, (name, proc.stdout, proc.stderr)
+        assert "no longer fits" in proc.stderr, name
+        _no_traceback(proc)
+    assert run_cli("replay", str(model), str(tmp_path / "small.json")).returncode == 1
+
+
+def test_cross_check_cut_short_by_a_time_limit_says_it_is_incomplete() -> None:
+    proc = run_cli(
+        "check", "models/sea_tif_flag.py", "--cross-check", "--time-limit", "0.5", "--no-minimize"
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "--cross-check is incomplete" in proc.stdout
+    assert "not tracked" not in proc.stdout + proc.stderr
+
+
 def test_list_shows_parameters_and_properties() -> None:
     proc = run_cli("list", LOST_UPDATE)
     assert proc.returncode == 0

@@ -73,6 +73,15 @@ class _Closed:
         return None
 
 
+class Escape(BaseException):
+    """What the explorer raised from inside a step (a replay that does not fit, a
+    draw Hypothesis stops): it passes through the model's code untouched."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(error)
+        self.error = error
+
+
 class Quiescent(Exception):
     """Nothing can run now or later: the execution is over."""
 
@@ -192,7 +201,11 @@ class Env(simpy.Environment):
             )
         if len(opts) == 1:
             return opts[0]
-        return opts[self._hooks.pick_option(label or "choose", opts)]
+        try:
+            index = self._hooks.pick_option(label or "choose", opts)
+        except BaseException as error:  # the explorer's, not the model's
+            raise Escape(error) from None
+        return opts[index]
 
     def maybe(self, label: str | None = None) -> bool:
         """`choose([False, True])`."""
@@ -339,6 +352,8 @@ class Env(simpy.Environment):
             self._finish(proc, True, stop.value)
         except (ModelError, KeyboardInterrupt, SystemExit, GeneratorExit):
             raise
+        except Escape as escape:
+            raise escape.error from None
         except BaseException as error:
             finished = True
             self._finish(proc, False, error)
@@ -416,6 +431,8 @@ class Env(simpy.Environment):
                         callback(event)
                 except (ModelError, KeyboardInterrupt, SystemExit):
                     raise
+                except Escape as escape:
+                    raise escape.error from None
                 except BaseException as error:
                     self._failure = StepFailed(
                         actor, error, f"a callback of {describe_event(event)}"
