@@ -626,3 +626,33 @@ def test_a_choice_in_the_build_is_part_of_the_replayable_sequence(model_file, tm
     replayed = run_cli("replay", path, str(out / "counted.json"))
     assert replayed.returncode == 1
     assert "choose workers -> 2" in replayed.stdout
+
+
+def test_a_wait_until_on_simulated_time_is_checked_again_when_time_moves(check_source) -> None:
+    result = check_source(
+        """
+        import rasmodel as rm
+        model = rm.Model("guard-on-time")
+
+        @model.build
+        def build(env):
+            x = env.var("x", 0)
+
+            def waiter():
+                yield env.wait_until(lambda: x.value == 0 and env.now >= 1, "from time 1")
+                x.value = 1
+
+            def ticker():
+                yield env.timeout(2)
+
+            env.process(waiter(), name="waiter")
+            env.process(ticker(), name="ticker")
+            return x
+
+        @model.final
+        def waited(x, params):
+            return x.value == 1
+        """
+    )
+    assert result.verdicts["deadlock"] == "holds"
+    assert result.verdicts["waited"] == "holds"

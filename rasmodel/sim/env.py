@@ -460,6 +460,9 @@ class Env(simpy.Environment):
             self._advancing = False
         if self._failure is not None:
             raise self._failure
+        for proc in self._guarded.values():  # `env.now` and timers moved on
+            if proc._guard is not None:
+                proc._guard.stale = True
         return True
 
     # ----------------------------------------------------- ready and guarded
