@@ -363,7 +363,6 @@ class Env(simpy.Environment):
             self._active_proc = None
         self._drain(proc)
         self._last_actor = proc._name
-        proc.last_step = self._step_index
         writes = footprint.writes
         self.steps.append(
             Step(
@@ -545,12 +544,12 @@ class Env(simpy.Environment):
     def pending(self) -> list[Pending]:
         """Processes that could still move: ready ones, and those in wait_until (with
         the keys their guard read; enabled unless the guard was false when last read)."""
-        found = [Pending(name, True, None, p.last_step) for name, p in self._ready.items()]
+        found = [Pending(name, True, None) for name in self._ready]
         for name, proc in self._guarded.items():
             guard = proc._guard
             if guard is not None:
                 enabled = guard.stale or guard.holds
-                found.append(Pending(name, enabled, guard.reads, proc.last_step))
+                found.append(Pending(name, enabled, guard.reads))
         return found
 
     def close(self) -> None:
@@ -670,7 +669,6 @@ class Process(simpy.Process):
         self._wake: simpy.Event | None = None
         self._guard: WaitUntil | None = None
         self._deferred_interrupts: list[Interruption] = []
-        self.last_step = -1
         self._target = Initialize(env, self)
 
     @property

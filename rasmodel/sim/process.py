@@ -78,7 +78,6 @@ class Pending:
     actor: str
     enabled: bool
     guard: frozenset[str] | None
-    last_step: int
 
 
 def suspended_at(generator: Any) -> Location | None:

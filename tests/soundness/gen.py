@@ -132,6 +132,9 @@ FEATURE = {
     "tvalue": "timeout value",
     "tcallback": "timer callback",
     "peektime": "env.peek",
+    "waitnow": "wait_until on time",
+    "waitev": "wait_until on an event",
+    "waitres": "wait_until on a resource",
     "pause": "pause",
     "timeout": "timeout",
     "wait": "wait_until",
@@ -262,6 +265,9 @@ def _engine_op(draw: _Draw, nvars: int, me: str, procs: list[str]) -> Op:
         (1, lambda: ("tvalue", draw.int(0, 1))),
         (1, lambda: ("tcallback", v, draw.int(1, 2))),
         (1, lambda: ("peektime", v)),
+        (1, lambda: ("waitnow", v, draw.int(0, 2))),
+        (1, lambda: ("waitev", e)),
+        (1, lambda: ("waitres",)),
         (3, lambda: ("pause",)),
         (2, lambda: ("timeout", draw.int(0, 2))),
         (2, lambda: ("wait", v, draw.int(0, 2))),
@@ -546,6 +552,9 @@ def _end(src: _Source, ops: tuple[Op, ...]) -> None:
 
 YIELDING = {
     "pause",
+    "waitnow",
+    "waitev",
+    "waitres",
     "joinp",
     "reqto",
     "fget",
@@ -684,6 +693,13 @@ def _render_op(src: _Source, op: Op) -> None:  # noqa: C901 - one branch per ope
     elif name == "tcallback":
         src(f"tm = env.timeout({args[1]})")
         src(f"tm.callbacks.append(lambda ev: {args[0]}.__setattr__('value', {args[0]}.value + 1))")
+    elif name == "waitnow":
+        test = f"{args[0]}.value == {args[1]} or env.now >= 2"
+        src(f'yield env.wait_until(lambda: {test}, "{args[0]} or time")')
+    elif name == "waitev":
+        src(f'yield env.wait_until(lambda: {args[0]}.triggered, "{args[0]} triggered")')
+    elif name == "waitres":
+        src('yield env.wait_until(lambda: len(S.items) > 0 or C.level > 1, "stocked")')
     elif name == "peektime":
         src(f"{args[0]}.value = int(min(env.peek(), 9))")
     elif name == "tvalue":
