@@ -311,3 +311,42 @@ def test_peek_orders_the_steps_that_schedule_timers(check_source) -> None:
     assert reduced.verdicts == plain.verdicts
     assert reduced.verdicts["saw_the_timer"] == "violated"
     assert reduced.final_states == plain.final_states
+
+
+def test_an_interrupt_that_ends_a_wait_until_races_with_the_guard_passing(check_source) -> None:
+    """Found by the generator: p0 waits for y == 2 while a child and p2 each increment
+    y, and p2 then interrupts p0 if it is alive. When both increments land before the
+    interrupt, p0 can pass its guard and finish first: the interrupted step was not
+    made possible only by the interrupt, so DPOR must also run p0 before it."""
+    source = """
+        import rasmodel as rm
+        model = rm.Model("interrupt-a-wait")
+
+        @model.build
+        def build(env):
+            y = env.var("y", 0)
+            procs = {}
+
+            def child():
+                y.value = y.value + 1
+                yield env.pause()
+
+            def p0():
+                env.process(child(), name="child")
+                yield env.wait_until(lambda: y.value == 2, "y is 2")
+
+            def p2():
+                y.value = y.value + 1
+                yield env.pause()
+                if procs["p0"].is_alive:
+                    procs["p0"].interrupt("stop")
+
+            procs["p0"] = env.process(p0(), name="p0")
+            procs["p2"] = env.process(p2(), name="p2")
+        """
+    reduced = check_source(source, minimize=False, collect_states=True)
+    plain = check_source(source, reduction="none", minimize=False, collect_states=True)
+    assert reduced.verdicts == plain.verdicts
+    assert reduced.verdicts["exception"] == "violated"
+    assert reduced.final_states == plain.final_states
+    assert plain.final_states

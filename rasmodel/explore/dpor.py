@@ -75,7 +75,12 @@ class Visibility:
         if extra:
             writes = writes.union(extra)
         causes = (step.cause,) if step.cause >= 0 else ()
-        return Access(step.actor, step.reads, writes, causes, step.time, step.guard)
+        if step.left_guard is None:
+            return Access(step.actor, step.reads, writes, causes, step.time, step.guard)
+        # An interrupt ended its wait_until: it could have passed the guard instead, so
+        # it is not enabled by the interrupter, and it races like a guard step.
+        guard = step.left_guard | (step.guard or frozenset())
+        return Access(step.actor, step.reads, writes, causes, step.time, guard, False, ())
 
 
 @dataclass(slots=True)
@@ -99,7 +104,7 @@ class _Run:
             guards = [s.guard for s in self.steps if s.guard is not None]
             guard = frozenset().union(*guards) if guards else None
         causes = {run_of[c] for s in self.steps for c in s.causes} - {index}
-        enabled_by = tuple(sorted({run_of[c] for c in first.causes} - {index}))
+        enabled_by = tuple(sorted({run_of[c] for c in first.enablers()} - {index}))
         return Access(
             self.actor, reads, writes, tuple(sorted(causes)), first.time, guard, False, enabled_by
         )

@@ -319,6 +319,7 @@ class Env(simpy.Environment):
         guard_reads: frozenset[str] | None = None
         context = proc.context  # where the step starts (a library may change it)
         cause = getattr(wake, "_rasmodel_cause", -1) if wake is not None else -1
+        left_guard, proc._left_guard = proc._left_guard, None
         self._active_proc = proc
         finished = False
         try:
@@ -379,6 +380,7 @@ class Env(simpy.Environment):
                 frozenset(footprint.emits) if footprint.emits else _NO_KEYS,
                 self._failure is not None,
                 footprint.timers,
+                left_guard,
             )
         )
         if self._failure is not None:
@@ -669,6 +671,7 @@ class Process(simpy.Process):
         self._wake: simpy.Event | None = None
         self._guard: WaitUntil | None = None
         self._deferred_interrupts: list[Interruption] = []
+        self._left_guard: frozenset[str] | None = None  # the wait_until an interrupt ended
         self._target = Initialize(env, self)
 
     @property
@@ -740,6 +743,7 @@ class Process(simpy.Process):
         """Stop waiting for the current target (an interrupt is being delivered)."""
         if self._guard is not None:
             self.env._remove_guard(self)
+            self._left_guard = self._guard.reads
             self._guard = None
             return
         target: Any = self._target

@@ -60,6 +60,7 @@ class Step:
     emits: frozenset[str] = frozenset()  # kinds emitted: a write to the trace
     failed: bool = False
     timers: bool = False  # it scheduled an event for a later time
+    left_guard: frozenset[str] | None = None  # an interrupt ended its wait_until on these
 
     @property
     def label(self) -> str:
