@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import rasmodel as rm
-from rasmodel.checker import watched_kinds
 from rasmodel.choices import RUN
 from rasmodel.execution import Execution, Selection
 from rasmodel.explore.dpor import Visibility
 from rasmodel.explore.happens_before import foata_form
+from rasmodel.search import watched_kinds
 
 
 def step_names(execution: Execution) -> list[tuple[Any, ...]]:

@@ -19,7 +19,7 @@ from rasmodel.sim import Env, Event, Process, Queue, Step, TraceEvent, Var  # no
 
 def check(model: Model | str, **options: Any) -> Result:
     """Check a model (or a model file path); returns a Result with `.ok`, `.verdicts`..."""
-    from rasmodel.checker import check as _check
+    from rasmodel.search import check as _check
 
     return _check(model, **options)
 

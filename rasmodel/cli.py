@@ -240,10 +240,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from rasmodel.checker import check, cross_check
     from rasmodel.report.files import junit_xml, result_json, write_outputs
     from rasmodel.report.progress import Progress
     from rasmodel.report.text import render
+    from rasmodel.search import check, cross_check
 
     options: dict[str, Any] = {
         "properties": args.properties,
@@ -298,10 +298,10 @@ def _with_paths(result: Any, written: dict[str, str]) -> Any:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from rasmodel.checker import replay
     from rasmodel.choices import from_json
     from rasmodel.loader import load_model
     from rasmodel.report.text import trace_table
+    from rasmodel.search import replay
 
     data = _read_counterexample(args.counterexample)
     model = load_model(args.model)

@@ -1,7 +1,9 @@
-"""Run one execution of a model along the choices a scheduler makes, checking properties.
+"""Run one execution of a model along the choices a run makes, checking properties.
 
-The result is a small frozen `Execution` record. Strategies differ only in the
-`Scheduler` they pass; exploration and replay run the very same code (as in loom).
+`execute(model, params, selection, run)` builds the model, steps the Env until the
+end and returns a small frozen `Execution` record. Strategies differ only in the
+`Run` they pass (exploration and replay run the very same code, as in loom); what
+is kept about an execution is attached as observers (the run itself is one).
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from rasmodel.choices import Choice
+from rasmodel.choices import RUN, Choice, Point, count_preemptions
 from rasmodel.errors import (
     Location,
     ModelError,
@@ -49,17 +51,32 @@ class ExitReason(enum.Enum):
 
 
 class Prune(Exception):
-    """Raised by a scheduler to abandon the current execution (redundant by reduction)."""
+    """Raised by a run to abandon the current execution (redundant by reduction)."""
 
 
-class Scheduler(Protocol):
-    """The strategy's side of an execution: it makes every choice."""
+class StopExecution(Exception):
+    """Raised by a run whose sequence is used up (a counterexample that ends mid-run)."""
 
-    def pick_actor(self, enabled: Sequence[str], last: str | None) -> str: ...
 
-    def pick_option(self, label: str, options: Sequence[Any]) -> int: ...
+class Observer:
+    """Bookkeeping attached to an execution; every hook is optional."""
 
-    def after_step(self, step: Step, env: Env) -> None: ...
+    def on_step(self, step: Step, env: Env) -> None:
+        """After every step (a step that raised included)."""
+
+    def on_emit(self, event: TraceEvent) -> None:
+        """After every `env.emit()`."""
+
+    def on_end(self, execution: Execution) -> None:
+        """With the record of the execution."""
+
+
+class Run(Observer):
+    """The strategy's side of one execution: it makes every choice."""
+
+    def choose(self, point: Point) -> int:
+        """The option to take at `point` (an index into `point.options`)."""
+        raise NotImplementedError
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,15 +112,21 @@ class Execution:
     reason: ExitReason
     violations: tuple[Violation, ...]
     final_state: Any
-    preemptions: int
     blocked: tuple[Blocked, ...] = ()
-    enabled: tuple[tuple[str, ...], ...] = ()
     where: tuple[Location | None, ...] = field(default=())
     cut_at: Location | None = None
     pending: tuple[Pending, ...] = ()  # what could still move when it stopped
     observed: frozenset[str] = frozenset()
     fingerprints: tuple[int, ...] = ()  # per step, with record_fingerprints=True
     timer_order: bool = False  # the order of events scheduled for later was observed
+
+    @property
+    def preemptions(self) -> int:
+        return count_preemptions(self.choices)
+
+    def step_choices(self) -> list[Choice]:
+        """The scheduling choice that ran each step, step by step."""
+        return [c for c in self.choices if c.kind == RUN]
 
 
 @dataclass(frozen=True)
@@ -148,109 +171,108 @@ class Selection:
         return len(self.invariants) + len(self.finals) + len(self.traces) + len(self.builtins)
 
 
-class Runner:
-    """Builds the model, steps the Env until the end, and records the Execution."""
+@dataclass(frozen=True)
+class Limits:
+    """How far one execution goes."""
+
+    max_depth: int = 1000  # steps
+    stop_after: int | None = None  # choices: replay a prefix, then stop
+    stop_when_decided: bool = True  # stop once every selected property failed in it
+    record_where: bool = False  # the model line of every step, for reports
+    record_fingerprints: bool = False  # a hash of every step's writes
+
+
+def execute(
+    model: Model,
+    params: Mapping[str, Any],
+    selection: Selection,
+    run: Run,
+    limits: Limits = Limits(),
+    observers: Sequence[Observer] = (),
+) -> Execution:
+    """Run one execution of `model`, `run` making its choices."""
+    return _Runner(model, params, selection, run, limits, observers).run()
+
+
+class _Runner:
+    """Builds the model, steps the Env until the end, and records the Execution; the
+    Env's hooks (`choose`, `emitted`)."""
 
     def __init__(
         self,
         model: Model,
         params: Mapping[str, Any],
         selection: Selection,
-        scheduler: Scheduler,
-        *,
-        max_depth: int,
-        record_where: bool = False,
-        stop_after_choices: int | None = None,
-        stop_when_decided: bool = True,
-        record_fingerprints: bool = False,
+        run: Run,
+        limits: Limits,
+        observers: Sequence[Observer],
     ) -> None:
         self.model = model
         self.params = dict(params)
-        self.selection = selection
-        self.scheduler = scheduler
-        self.max_depth = max_depth
-        self.record_where = record_where
-        self.stop_after_choices = stop_after_choices
-        self.stop_when_decided = stop_when_decided
-        self.fingerprints: list[int] | None = [] if record_fingerprints else None
+        self.run_ = run
+        self.limits = limits
         self.choices: list[Choice] = []
-        self.enabled: list[Sequence[str]] = []
-        self.violations: list[Violation] = []
-        self.failed: set[str] = set()
-        self.preemptions = 0
+        self.properties = _Properties(selection, self.params, self.choices)
+        self.observers: list[Observer] = [run, *observers, self.properties]
         self.where: list[Location | None] = []
+        self.fingerprints: list[int] = []
         self.cut_at: Location | None = None
-        self.observed: set[str] = set()
-        self.monitors: list[tuple[Property, Monitor]] = []
-        self.env: Env | None = None
 
-    # -------------------------------------------------- Hooks used by the Env
-    def pick_actor(self, enabled: Sequence[str], last: str | None) -> str:
-        if self.stop_after_choices is not None and len(self.choices) >= self.stop_after_choices:
-            raise _StopReplay
-        actor = self.scheduler.pick_actor(enabled, last)
-        if last is not None and actor != last and last in enabled:
-            self.preemptions += 1
-        self.choices.append(Choice.run(actor))
-        self.enabled.append(enabled)  # a fresh sequence from the Env each step
-        return actor
-
-    def pick_option(self, label: str, options: Sequence[Any]) -> int:
-        index = self.scheduler.pick_option(label, options)
-        self.choices.append(Choice.choose(label, index, options[index]))
+    # -------------------------------------------------- hooks used by the Env
+    def choose(self, point: Point) -> int:
+        stop = self.limits.stop_after
+        if point.kind == RUN and stop is not None and len(self.choices) >= stop:
+            raise StopExecution
+        index = self.run_.choose(point)
+        self.choices.append(Choice.made(point, index))
         return index
 
     def emitted(self, event: TraceEvent) -> None:
-        for prop, monitor in self.monitors:
-            if prop.name not in self.failed:
-                message = monitor.on_event(event)
-                if message is not None:
-                    self._violate(prop.name, message, event.step)
+        for observer in self.observers:
+            observer.on_emit(event)
 
     # ------------------------------------------------------------- running
     def run(self) -> Execution:
         env = Env(self)
-        self.env = env
-        self.monitors = [(p, p.monitor()) for p in self.selection.traces]
-        system = self._build(env)
+        properties = self.properties
+        system = properties.system = self._build(env)
+        properties.env = env
         reason = ExitReason.COMPLETE
         try:
             env.start(self.model.build_fn)
-            self._check_invariants(system, -1)
-            reason = self._loop(env, system)
+            properties.check_invariants(-1)
+            reason = self._loop(env)
         except Quiescent:
             reason = ExitReason.DEADLOCK if env.live > 0 else ExitReason.COMPLETE
         except StepFailed as failure:
             reason = ExitReason.FAILED
-            self._report_failure(failure, env.step_index)
+            properties.failed_step(failure, env.step_index)
         except Prune:
             reason = ExitReason.PRUNED
-        except _StopReplay:
+        except StopExecution:
             reason = ExitReason.PREFIX
-        blocked = self._blocked(env) if reason is ExitReason.DEADLOCK else ()
-        if reason is ExitReason.DEADLOCK and "deadlock" in self.selection.builtins:
-            self._violate("deadlock", "; ".join(map(str, blocked)), env.step_index)
-        if reason in (ExitReason.COMPLETE, ExitReason.DEADLOCK):
-            self._check_end(env, system, clean=reason is ExitReason.COMPLETE)
+        blocked = _blocked(env) if reason is ExitReason.DEADLOCK else ()
         complete = reason in (ExitReason.COMPLETE, ExitReason.DEADLOCK)
+        if complete:
+            properties.check_end(system, blocked, clean=reason is ExitReason.COMPLETE)
         execution = Execution(
             tuple(self.choices),
             tuple(env.steps),
             tuple(env.trace),
             reason,
-            tuple(self.violations),
+            tuple(properties.violations),
             env.snapshot() if complete else None,
-            self.preemptions,
             blocked,
-            tuple(tuple(e) for e in self.enabled),
             tuple(self.where),
             self.cut_at,
             tuple(env.pending()),
-            frozenset(self.observed),
-            tuple(self.fingerprints or ()),
+            frozenset(properties.observed),
+            tuple(self.fingerprints),
             env.timer_order,
         )
         env.close()
+        for observer in self.observers:
+            observer.on_end(execution)
         return execution
 
     def _build(self, env: Env) -> Any:
@@ -286,11 +308,13 @@ class Runner:
             hint="Fix the model so it builds with these parameters.",
         )
 
-    def _loop(self, env: Env, system: Any) -> ExitReason:
+    def _loop(self, env: Env) -> ExitReason:
         steps = env.steps
-        size = len(self.selection) if self.stop_when_decided else -1
+        limits = self.limits
+        properties = self.properties
+        size = len(properties.selection) if limits.stop_when_decided else -1
         while True:
-            if len(steps) >= self.max_depth:
+            if len(steps) >= limits.max_depth:
                 self.cut_at = env.processes[steps[-1].actor].suspended_at()
                 return ExitReason.DEPTH
             taken = len(steps)
@@ -298,47 +322,78 @@ class Runner:
                 env.step()
             finally:
                 if len(steps) > taken:  # the step ran, even if it raised
-                    self._after_step(env, steps[-1], system)
-            if len(self.failed) == size:
+                    self._after_step(env, steps[-1])
+            if len(properties.failed) == size:
                 return ExitReason.DECIDED
 
-    def _after_step(self, env: Env, step: Step, system: Any) -> None:
-        if self.record_where:
+    def _after_step(self, env: Env, step: Step) -> None:
+        if self.limits.record_where:
             self.where.append(None if step.finished else _model_line(env, step.actor))
-        if self.fingerprints is not None:
+        if self.limits.record_fingerprints:
             self.fingerprints.append(env.writes_fingerprint(step.writes))
-        self.scheduler.after_step(step, env)
-        if self.selection.invariants:
-            self._check_invariants(system, step.index)
+        for observer in self.observers:
+            observer.on_step(step, env)
 
-    def _check_invariants(self, system: Any, step: int) -> None:
+
+class _Properties(Observer):
+    """Checks the selected properties on one execution and records what fails."""
+
+    def __init__(
+        self, selection: Selection, params: Mapping[str, Any], choices: list[Choice]
+    ) -> None:
+        self.selection = selection
+        self.params = params
+        self.choices = choices  # the execution's, for the prefix of each violation
+        self.system: Any = None
+        self.env: Env | None = None
+        self.monitors: list[tuple[Property, Monitor]] = [(p, p.monitor()) for p in selection.traces]
+        self.violations: list[Violation] = []
+        self.failed: set[str] = set()
+        self.observed: set[str] = set()  # keys the invariants read
+
+    def on_step(self, step: Step, env: Env) -> None:
+        if self.selection.invariants:
+            self.check_invariants(step.index)
+
+    def on_emit(self, event: TraceEvent) -> None:
+        for prop, monitor in self.monitors:
+            if prop.name not in self.failed:
+                message = monitor.on_event(event)
+                if message is not None:
+                    self._violate(prop.name, message, event.step)
+
+    def check_invariants(self, step: int) -> None:
         reads = self.env.footprint.reads if self.env is not None else None
         if reads is not None:
             reads.clear()
         for prop in self.selection.invariants:
             if prop.name not in self.failed:
                 assert prop.fn is not None
-                message = judge(prop.fn, system, self.params)
+                message = judge(prop.fn, self.system, self.params)
                 if message is not None:
                     self._violate(prop.name, message, step)
         if reads:
             self.observed |= reads
 
-    def _check_end(self, env: Env, system: Any, *, clean: bool) -> None:
+    def check_end(self, system: Any, blocked: Sequence[Blocked], *, clean: bool) -> None:
+        assert self.env is not None
+        step = self.env.step_index
+        if not clean and "deadlock" in self.selection.builtins:
+            self._violate("deadlock", "; ".join(map(str, blocked)), step)
         if clean:
             for prop in self.selection.finals:
                 assert prop.fn is not None
                 message = judge(prop.fn, system, self.params)
                 if message is not None:
-                    self._violate(prop.name, message, env.step_index)
+                    self._violate(prop.name, message, step)
         for prop, monitor in self.monitors:
             if prop.name in self.failed or (prop.needs_clean_end and not clean):
                 continue
-            message = monitor.at_end(env.trace, system, self.params)
+            message = monitor.at_end(self.env.trace, system, self.params)
             if message is not None:
-                self._violate(prop.name, message, env.step_index)
+                self._violate(prop.name, message, step)
 
-    def _report_failure(self, failure: StepFailed, step: int) -> None:
+    def failed_step(self, failure: StepFailed, step: int) -> None:
         error = failure.error
         name = "assertion" if isinstance(error, AssertionError) else "exception"
         where = location_of_traceback(error.__traceback__)
@@ -355,20 +410,16 @@ class Runner:
         self.failed.add(name)
         self.violations.append(Violation(name, message, step, len(self.choices)))
 
-    @staticmethod
-    def _blocked(env: Env) -> tuple[Blocked, ...]:
-        return tuple(
-            Blocked(p.name, p.waiting_for(), p.suspended_at())
-            for p in env.live_processes()
-            if not p.daemon
-        )
+
+def _blocked(env: Env) -> tuple[Blocked, ...]:
+    return tuple(
+        Blocked(p.name, p.waiting_for(), p.suspended_at())
+        for p in env.live_processes()
+        if not p.daemon
+    )
 
 
 def _model_line(env: Env, actor: str) -> Location | None:
     """Where the actor waits, if that is in the model's own files (not a library's)."""
     where = env.processes[actor].suspended_at()
     return where if where is not None and is_user_file(where.file) else None
-
-
-class _StopReplay(Exception):
-    """The replayed choice prefix is used up (a counterexample that ends mid-run)."""

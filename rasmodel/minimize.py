@@ -15,12 +15,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from rasmodel.choices import CHOOSE, RUN, Choice, count_preemptions
-from rasmodel.execution import Execution, Scheduler, Violation
+from rasmodel.choices import CHOOSE, RUN, Choice, Wanted, count_preemptions
+from rasmodel.execution import Execution, Run, Violation
 from rasmodel.explore.dfs import DepthFirst
 from rasmodel.explore.replay import LenientReplay
 
-RunFn = Callable[[Scheduler], Execution]
+RunFn = Callable[[Run], Execution]
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,8 @@ class Candidate:
 def sort_key(execution: Execution, violation: Violation) -> tuple[int, int, tuple[int, ...]]:
     """(preemptions, steps, option indices) up to the violation: smaller is simpler."""
     prefix = execution.choices[: violation.prefix]
-    preemptions = count_preemptions(prefix, execution.enabled)
-    options = tuple(int(c.value) for c in prefix if c.kind == CHOOSE)
+    options = tuple(c.taken for c in prefix if c.kind == CHOOSE)
+    preemptions = count_preemptions(prefix)
     return (preemptions, violation.step + 1, options)
 
 
@@ -63,8 +63,8 @@ class Minimizer:
         self.executions += 1
         return self.executions <= self.budget and time.monotonic() < self.deadline
 
-    def _try(self, scheduler: Scheduler) -> Candidate | None:
-        execution = self.run(scheduler)
+    def _try(self, run: Run) -> Candidate | None:
+        execution = self.run(run)
         violation = _violation(execution, self.prop)
         if violation is None:
             return None
@@ -73,15 +73,29 @@ class Minimizer:
     def _fewer_preemptions(self, best: Candidate) -> Candidate:
         """Search again with 0, 1, ... preemptions below the found one's (iterative
         context bounding), so the first one found here has the fewest."""
+        found: list[Candidate] = []
+        spent = [False]
+
+        def execute(run: Run) -> Execution:
+            execution = self.run(run)
+            violation = _violation(execution, self.prop)
+            if violation is not None:
+                candidate = Candidate(
+                    execution.choices[: violation.prefix], sort_key(execution, violation)
+                )
+                if candidate.key < best.key:
+                    found.append(candidate)
+            return execution
+
+        def stop() -> bool:
+            spent[0] = spent[0] or not self._spend()
+            return bool(found) or spent[0]
+
         for bound in range(best.key[0]):
-            search = DepthFirst(preemption_bound=bound)
-            while (scheduler := search.next_scheduler()) is not None:
-                if not self._spend():
-                    return best
-                found = self._try(scheduler)
-                if found is not None and found.key < best.key:
-                    return found
-        return best
+            DepthFirst(preemption_bound=bound).explore(execute, stop)
+            if found or spent[0]:
+                break
+        return found[0] if found else best
 
     def _shrink(self, best: Candidate) -> Candidate:
         improved = True
@@ -98,8 +112,9 @@ class Minimizer:
         return best
 
 
-def _edits(choices: Sequence[Choice]) -> Iterator[list[Choice]]:
+def _edits(choices: Sequence[Choice]) -> Iterator[list[Wanted]]:
     """Simpler variants of a choice sequence, the most promising first."""
+    wanted = [Wanted.of(c) for c in choices]
     runs = [i for i, c in enumerate(choices) if c.kind == RUN]
     last: str | None = None
     switches = []
@@ -109,11 +124,11 @@ def _edits(choices: Sequence[Choice]) -> Iterator[list[Choice]]:
             switches.append((i, last))
         last = actor
     for i, previous in switches:
-        yield [*choices[:i], Choice.run(previous), *choices[i + 1 :]]
+        yield [*wanted[:i], Wanted(RUN, previous), *wanted[i + 1 :]]
     for i, _ in switches:
-        yield [*choices[:i], *choices[i + 1 :]]
+        yield [*wanted[:i], *wanted[i + 1 :]]
     for i, choice in enumerate(choices):
-        if choice.kind == CHOOSE and int(choice.value) > 0:
-            yield [*choices[:i], Choice(CHOOSE, 0, choice.label), *choices[i + 1 :]]
+        if choice.kind == CHOOSE and choice.taken > 0:
+            yield [*wanted[:i], Wanted(CHOOSE, 0, choice.label), *wanted[i + 1 :]]
     for i in range(1, len(choices)):
-        yield list(choices[:i])
+        yield wanted[:i]

@@ -7,8 +7,8 @@ import pytest
 import rasmodel as rm
 from benchmarks.models import independent, indexer, lastzero, lost_update, readers_writer
 from benchmarks.traces import count_traces
-from rasmodel.checker import Options, make_strategy
-from rasmodel.execution import Runner, Selection
+from rasmodel.execution import Execution, Run, Selection, execute
+from rasmodel.search import Options, make_strategy
 
 
 @pytest.mark.parametrize(("n", "k"), [(2, 3), (3, 3), (5, 4)])
@@ -72,8 +72,8 @@ def test_invariants_see_every_order_of_the_writes_they_read(check_source) -> Non
 def test_cross_check_passes_on_a_tracked_model_and_fails_on_untracked_state(
     check_source, model_file
 ) -> None:
-    from rasmodel.checker import cross_check
     from rasmodel.errors import RasmodelError
+    from rasmodel.search import cross_check
 
     tracked = cross_check(
         str(__import__("pathlib").Path(__file__).parent.parent / "models/examples/lost_update.py")
@@ -228,21 +228,24 @@ def test_bounded_dpor_finds_the_one_preemption_bug_and_skips_independent_orders(
 @pytest.mark.parametrize("reduction", ["dpor", "none"])
 def test_a_bounded_search_keeps_only_its_current_path(reduction: str) -> None:
     """Memory grows with the depth of the search, not with the executions explored:
-    the tree never holds more branch points than the longest execution made choices."""
+    the path never holds more branch points than the longest execution made choices."""
     model = lost_update(4)
     opts = Options(preemption_bound=2, reduction=reduction, properties=["deadlock"])
     selection = Selection.of(model, ["deadlock"])
     strategy = make_strategy(opts, selection)
-    executions = deepest = largest = 0
-    while (scheduler := strategy.next_scheduler()) is not None:
-        params = model.resolve_params({})
-        execution = Runner(model, params, selection, scheduler, max_depth=1000).run()
-        strategy.finished(execution)
-        executions += 1
-        deepest = max(deepest, len(execution.choices))
-        largest = max(largest, len(strategy.tree.branches))
-    assert executions > 50
-    assert largest <= deepest
+    params = model.resolve_params({})
+    seen = {"executions": 0, "deepest": 0, "largest": 0}
+
+    def run(path: Run) -> Execution:
+        execution = execute(model, params, selection, path)
+        seen["executions"] += 1
+        seen["deepest"] = max(seen["deepest"], len(execution.choices))
+        seen["largest"] = max(seen["largest"], len(strategy.path.branches))
+        return execution
+
+    strategy.explore(run, lambda: False)
+    assert seen["executions"] > 50
+    assert seen["largest"] <= seen["deepest"]
     assert strategy.exhaustive is False  # the bound kept orders out
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 import rasmodel as rm
-from rasmodel.checker import replay
 from rasmodel.loader import load_model
+from rasmodel.search import replay
 from tests.conftest import EXAMPLES
 
 CASES = [

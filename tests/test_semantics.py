@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import rasmodel as rm
-from rasmodel.checker import replay
+from rasmodel.search import replay
 
 
 def test_wait_until_check_and_code_after_it_are_one_step(check_source) -> None:

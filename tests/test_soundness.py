@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import rasmodel as rm
-from rasmodel.checker import cross_check
+from rasmodel.search import cross_check
 from tests.soundness.compare import check_program
 from tests.soundness.gen import generate, render
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import rasmodel as rm
-from rasmodel.checker import replay
 from rasmodel.loader import load_model
+from rasmodel.search import replay
 from tests.conftest import EXAMPLES, run_cli
 
 STRATEGIES = ["random", "pct", "hypothesis"]

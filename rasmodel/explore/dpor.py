@@ -28,14 +28,12 @@ Without a bound every step is a run of its own, which is plain source-DPOR.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from rasmodel.choices import RUN
+from rasmodel.choices import RUN, Point
 from rasmodel.execution import Execution, ExitReason, Prune
-from rasmodel.explore.dfs import Branch, DfsTree, Touched
 from rasmodel.explore.happens_before import Access, HappensBefore, independent
+from rasmodel.explore.path import Branch, Path, Touched
 from rasmodel.sim.env import TIMERS_KEY, Env
 from rasmodel.sim.process import Step
 
@@ -110,8 +108,8 @@ class _Run:
         )
 
 
-class DporTree(DfsTree):
-    """DFS that adds branch options from races instead of trying every enabled actor."""
+class DporPath(Path):
+    """A path that adds branch options from races instead of trying every enabled actor."""
 
     def __init__(self, bound: int | None, visibility: Visibility) -> None:
         super().__init__(bound)
@@ -125,19 +123,20 @@ class DporTree(DfsTree):
         self.restart = False  # the search must start over (see `finished`)
 
     # ------------------------------------------------------------ scheduling
-    def _begin(self) -> None:
+    def begin(self) -> None:
         self.runs = []
         self.run_of = []
         self.sleepers = {}
         self.fresh_run = -1
 
-    def _entered(self, index: int) -> None:
-        branch = self.branches[index]
+    def entered(self, pos: int, branch: Branch) -> None:
+        self._note_fresh(pos)  # the run going on here, or cut short here, is new
+        if branch.kind != RUN:
+            return
         actor = branch.chosen
-        self._note_fresh(index)  # the run going on here, or cut short here, is new
         if not self.runs or self._free(branch) or actor != branch.last:
-            self._start_run(index, branch, actor)
-        self.runs[-1].nodes.append(index)
+            self._start_run(pos, branch, actor)
+        self.runs[-1].nodes.append(pos)
 
     def _free(self, branch: Branch) -> bool:
         """A branch where the reduction picks who runs (a run may begin); in a bounded
@@ -168,28 +167,25 @@ class DporTree(DfsTree):
             before_reads, before_writes = branch.footprints.get(run.actor, (_NONE, _NONE))
             branch.footprints[run.actor] = (before_reads | reads, before_writes | writes)
 
-    def pick_option(self, label: str, options: Sequence[Any]) -> int:
-        index = self.cursor
-        option = super().pick_option(label, options)
-        self._note_fresh(index)
-        return option
-
     def _note_fresh(self, index: int) -> None:
         """Races are analysed from the first run that differs from the last
         execution's (its earlier runs' races were analysed then)."""
         if self.fresh_run < 0 and index >= self.fresh_branch:
             self.fresh_run = max(len(self.runs) - 1, 0)
 
-    def advance(self) -> bool:
-        if not super().advance():
+    def backtrack(self) -> bool:
+        if not super().backtrack():
             return False
         self.fresh_branch = len(self.branches) - 1
         return True
 
-    def _new_run_branch(self, index: int, enabled: Sequence[str], last: str | None) -> Branch:
+    def open(self, pos: int, point: Point) -> Branch:
+        if point.kind != RUN:
+            return super().open(pos, point)
         sleep = dict(self.sleepers)
-        awake = [actor for actor in enabled if actor not in sleep]
-        branch = Branch(RUN, tuple(enabled), [], self._preemptions_before(index), last, sleep=sleep)
+        awake = [actor for actor in point.options if actor not in sleep]
+        last = point.current
+        branch = Branch(point, [], self.preemptions_before(pos), sleep=sleep)
         if self._free(branch):
             if not awake:
                 raise Prune
@@ -197,12 +193,12 @@ class DporTree(DfsTree):
             return branch
         branch.order.append(last)  # going on is always tried
         others = [actor for actor in awake if actor != last]
-        if others and not self._spent(branch):
+        if others and not self.spent(branch):
             branch.order.append(others[0])  # and so is a preemption, while one is left
         return branch
 
-    def after_step(self, step: Step, env: Env) -> None:
-        super().after_step(step, env)
+    def on_step(self, step: Step, env: Env) -> None:
+        super().on_step(step, env)
         access = self.visibility.access(step)
         self.runs[-1].steps.append(access)
         self.run_of.append(len(self.runs) - 1)
@@ -210,7 +206,7 @@ class DporTree(DfsTree):
             self.sleepers = {a: fp for a, fp in self.sleepers.items() if independent(fp, access)}
 
     # ------------------------------------------------------------ races
-    def finished(self, execution: Execution) -> None:
+    def on_end(self, execution: Execution) -> None:
         """Add, for every race of the execution, an actor that reverses it.
 
         Steps that never ran (processes still enabled when a step failed or a bound

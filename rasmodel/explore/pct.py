@@ -12,15 +12,15 @@ steps. The step count k is learned from the first execution.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable
 
+from rasmodel.choices import RUN, Point
 from rasmodel.errors import UsageError
-from rasmodel.execution import Execution
-from rasmodel.explore.base import DefaultScheduler
+from rasmodel.execution import Run
+from rasmodel.explore.strategy import Execute
 
 
-class PctScheduler(DefaultScheduler):
+class PctRun(Run):
     """One PCT execution: priorities, change points, highest priority first."""
 
     def __init__(self, rng: random.Random, depth: int, steps: int) -> None:
@@ -31,23 +31,25 @@ class PctScheduler(DefaultScheduler):
         self.priority: dict[str, float] = {}
         self.step = 0
 
-    def pick_actor(self, enabled: Sequence[str], last: str | None) -> str:
+    def choose(self, point: Point) -> int:
+        if point.kind != RUN:
+            return self.rng.randrange(len(point.options))
         self.step += 1
-        for actor in enabled:
+        for actor in point.options:
             if actor not in self.priority:
                 self.priority[actor] = self.depth + self.rng.random()
+        last = point.current
         if self.change_points and self.step == self.change_points[0] and last in self.priority:
             self.change_points.pop(0)
             passed = self.depth - 1 - len(self.change_points)
             self.priority[str(last)] = self.depth - passed
-        return max(enabled, key=self.priority.__getitem__)
-
-    def pick_option(self, label: str, options: Sequence[Any]) -> int:
-        return self.rng.randrange(len(options))
+        best = max(point.options, key=self.priority.__getitem__)
+        return point.options.index(best)
 
 
 class Pct:
-    """`max_executions` PCT executions of depth `depth`."""
+    """`max_executions` PCT executions of depth `depth`; the number of steps per
+    execution is learned from the first one."""
 
     name = "pct"
     exhaustive = False
@@ -56,22 +58,19 @@ class Pct:
         if depth < 1:
             raise UsageError(f"--pct-depth must be at least 1, not {depth}.")
         self.rng = random.Random(seed)
-        self.remaining = max_executions
+        self.max_executions = max_executions
         self.depth = depth
-        self.steps = 0
 
-    def next_scheduler(self) -> PctScheduler | None:
-        if self.remaining <= 0:
-            return None
-        self.remaining -= 1
-        return PctScheduler(self.rng, self.depth, self.steps)
-
-    def finished(self, execution: Execution) -> None:
-        first = self.steps == 0
-        self.steps = max(self.steps, len(execution.steps))
-        if first and self.depth - 1 > self.steps:
-            raise UsageError(
-                f"--pct-depth {self.depth} needs at least {self.depth - 1} steps per "
-                f"execution to place its change points, but this model's execution has "
-                f"{self.steps}; use a depth of at most {self.steps + 1}."
-            )
+    def explore(self, execute: Execute, stop: Callable[[], bool]) -> None:
+        steps = 0
+        for index in range(self.max_executions):
+            if stop():
+                return
+            execution = execute(PctRun(self.rng, self.depth, steps))
+            steps = max(steps, len(execution.steps))
+            if index == 0 and self.depth - 1 > steps:
+                raise UsageError(
+                    f"--pct-depth {self.depth} needs at least {self.depth - 1} steps per "
+                    f"execution to place its change points, but this model's execution has "
+                    f"{steps}; use a depth of at most {steps + 1}."
+                )

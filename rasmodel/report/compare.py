@@ -207,6 +207,6 @@ def parse_table(text: str) -> dict[str, dict[str, str]]:
 
 def compare(paths: Sequence[str], command: str, **options: object) -> Comparison:
     """Check every model with the same options."""
-    from rasmodel.checker import check
+    from rasmodel.search import check
 
     return Comparison(tuple(check(p, **options) for p in paths), command)  # type: ignore[arg-type]

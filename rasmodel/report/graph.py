@@ -37,19 +37,14 @@ def build_graph(cex: Counterexample) -> nx.DiGraph:
     lanes: list[str] = []
     last_in_lane: dict[str, int] = {}
     last_write: dict[str, int] = {}
-    previous_actor: str | None = None
+    ran = execution.step_choices()
     for position, step in enumerate(execution.steps):
         if _idle_start(step) and step.index not in notes:
             continue
         lane = lane_of(step.actor, step.context)
         if lane not in lanes:
             lanes.append(lane)
-        enabled = execution.enabled[position] if position < len(execution.enabled) else ()
-        preempts = (
-            previous_actor is not None
-            and step.actor != previous_actor
-            and (previous_actor in enabled)
-        )
+        preempts = position < len(ran) and ran[position].preempts
         graph.add_node(
             step.index,
             lane=lane,
@@ -75,7 +70,6 @@ def build_graph(cex: Counterexample) -> nx.DiGraph:
         for key in step.writes:
             last_write[key] = step.index
         last_in_lane[lane] = step.index
-        previous_actor = step.actor
     graph.graph["lanes"] = lanes
     return graph
 
@@ -96,7 +90,7 @@ def _step_notes(execution: Execution) -> dict[int, str]:
         if choice.kind == RUN:
             index += 1
         else:
-            notes.setdefault(index, []).append(f"{choice.label}={choice.shown!r}")
+            notes.setdefault(index, []).append(f"{choice.label}={choice.value!r}")
     for event in execution.trace:
         data = ", ".join(f"{k}={v!r}" for k, v in list(event.data.items())[:2])
         notes.setdefault(event.step, []).append(f"{event.kind}({data})" if data else event.kind)

@@ -97,21 +97,21 @@ def trace_table(execution: Execution, *, indent: str = "  ") -> list[str]:
         if choice.kind == RUN:
             index += 1
         else:
-            emitted.setdefault(index, []).append(f"choose {choice.label} -> {choice.shown!r}")
+            emitted.setdefault(index, []).append(f"choose {choice.label} -> {choice.value!r}")
     for event in execution.trace:
         data = " ".join(f"{k}={v!r}" for k, v in event.data.items())
         emitted.setdefault(event.step, []).append(f"emit {event.kind} {data}".rstrip())
     rows: list[tuple[str, str, str, str, str]] = []
     for text in emitted.get(-1, []):
         rows.append(("build", "", "", "", text))
-    previous: str | None = None
+    ran = execution.step_choices()
     hidden = 0
     for i, step in enumerate(execution.steps):
         if _idle_start(step) and step.index not in emitted:
             hidden += 1
             continue
         where = execution.where[i] if i < len(execution.where) else None
-        mark = _preempted(execution, i, previous)
+        mark = f" (preempts {ran[i].current})" if i < len(ran) and ran[i].preempts else ""
         label = step.label + (f"  [{where}]" if where else "")
         if step.finished:
             label += "  (exits)"
@@ -120,7 +120,6 @@ def trace_table(execution: Execution, *, indent: str = "  ") -> list[str]:
         )
         for text in emitted.get(step.index, []):
             rows.append(("", "", "", "", text))
-        previous = step.actor
     if hidden:
         rows.append(("", "", "", "", f"({hidden} process starts that touched nothing not shown)"))
     header = ("step", "time", "context", "actor", "event")
@@ -135,12 +134,3 @@ def trace_table(execution: Execution, *, indent: str = "  ") -> list[str]:
 def _idle_start(step: Step) -> bool:
     """A process start that read and wrote nothing shared: noise in a trace."""
     return step.label == "start" and not step.writes and len(step.reads) <= 1
-
-
-def _preempted(execution: Execution, index: int, previous: str | None) -> str:
-    if previous is None or index >= len(execution.enabled):
-        return ""
-    actor = execution.steps[index].actor
-    if actor != previous and previous in execution.enabled[index]:
-        return f" (preempts {previous})"
-    return ""

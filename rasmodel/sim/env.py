@@ -40,7 +40,7 @@ from simpy.resources import store as resource_store
 
 from rasmodel.errors import Location, ModelError, caller_location
 from rasmodel.sim.footprint import Footprint, process_key
-from rasmodel.sim.process import Pending, Step, TraceEvent, suspended_at
+from rasmodel.sim.process import CHOOSE, RUN, Pending, Point, Step, TraceEvent, suspended_at
 from rasmodel.sim.state import Queue, Var, fingerprint
 
 T = TypeVar("T")
@@ -53,9 +53,7 @@ _NO_KEYS: frozenset[str] = frozenset()
 class Hooks(Protocol):
     """What an execution runner provides to the Env: the choices and the observers."""
 
-    def pick_actor(self, enabled: Sequence[str], last: str | None) -> str: ...
-
-    def pick_option(self, label: str, options: Sequence[Any]) -> int: ...
+    def choose(self, point: Point) -> int: ...
 
     def emitted(self, event: TraceEvent) -> None: ...
 
@@ -63,10 +61,7 @@ class Hooks(Protocol):
 class _Closed:
     """The hooks of an execution that is over: nothing is chosen or observed."""
 
-    def pick_actor(self, enabled: Sequence[str], last: str | None) -> str:
-        raise GeneratorExit
-
-    def pick_option(self, label: str, options: Sequence[Any]) -> int:
+    def choose(self, point: Point) -> int:
         raise GeneratorExit
 
     def emitted(self, event: TraceEvent) -> None:
@@ -202,7 +197,7 @@ class Env(simpy.Environment):
         if len(opts) == 1:
             return opts[0]
         try:
-            index = self._hooks.pick_option(label or "choose", opts)
+            index = self._hooks.choose(Point(CHOOSE, tuple(opts), label or "choose"))
         except BaseException as error:  # the explorer's, not the model's
             raise Escape(error) from None
         return opts[index]
@@ -262,13 +257,9 @@ class Env(simpy.Environment):
     def step(self) -> None:
         """Run one step: pick an enabled process, resume it, process what it made due."""
         enabled = self._enabled_now()
-        if len(enabled) == 1:
-            proc = enabled[0]
-            self._hooks.pick_actor((proc._name,), self._last_actor)
-        else:
-            name = self._hooks.pick_actor([p._name for p in enabled], self._last_actor)
-            proc = self._processes[name]
-        self._run_step(proc)
+        names = tuple(p._name for p in enabled)
+        index = self._hooks.choose(Point(RUN, names, "", self._last_actor))
+        self._run_step(enabled[index])
 
     def start(self, build: Callable[..., Any] | None = None) -> None:
         """After the build: process the start events, so the first processes are ready."""

@@ -1,4 +1,4 @@
-"""What a step did, what a process emitted, and where a suspended process stands.
+"""Choice points, what a step did, what a process emitted, where a process stands.
 
 Plain records, built by `sim.env` and read by the explorer and the reports; nothing
 here touches SimPy.
@@ -7,9 +7,35 @@ here touches SimPy.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from rasmodel.errors import Location, is_user_file
+
+RUN = "run"
+CHOOSE = "choose"
+
+
+class Point(NamedTuple):
+    """A choice point as the model offers it: the actors that can run next (RUN, with
+    the one that ran last as `current`), or the options of a `choose` (CHOOSE)."""
+
+    kind: str
+    options: tuple[Any, ...]
+    label: str = ""
+    current: str | None = None
+
+    def same(self, other: Point) -> bool:
+        """The same point, offered again (actors in any order)."""
+        if self.kind != other.kind or self.label != other.label:
+            return False
+        if self.kind == RUN:
+            return set(self.options) == set(other.options)
+        return len(self.options) == len(other.options)
+
+    def describe(self) -> str:
+        if self.kind == RUN:
+            return f"a scheduling point offering {list(self.options)}"
+        return f"choose {self.label!r} with {len(self.options)} options"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rasmodel.choices import count_preemptions
-from rasmodel.execution import ExitReason, Runner, Selection
+from rasmodel.choices import Point, count_preemptions
+from rasmodel.execution import ExitReason, Limits, Run, Selection, execute
 from rasmodel.model import Model
 
 
@@ -34,27 +34,18 @@ class Truth:
         return {s for s, n in self.finals.items() if bound is None or n <= bound}
 
 
-class _Enumerator:
+class _Enumerator(Run):
     """Follows a prefix of option indices, then takes option 0, recording every point."""
 
     def __init__(self, prefix: Sequence[int]) -> None:
         self.prefix = prefix
         self.points: list[tuple[int, int]] = []  # (index taken, options offered)
 
-    def _next(self, count: int) -> int:
+    def choose(self, point: Point) -> int:
         position = len(self.points)
         index = self.prefix[position] if position < len(self.prefix) else 0
-        self.points.append((index, count))
+        self.points.append((index, len(point.options)))
         return index
-
-    def pick_actor(self, enabled: Sequence[str], last: str | None) -> str:
-        return enabled[self._next(len(enabled))]
-
-    def pick_option(self, label: str, options: Sequence[Any]) -> int:
-        return self._next(len(options))
-
-    def after_step(self, step: Any, env: Any) -> None:
-        return None
 
 
 def enumerate_all(model: Model, *, max_runs: int = 5000, max_depth: int = 150) -> Truth:
@@ -68,15 +59,14 @@ def enumerate_all(model: Model, *, max_runs: int = 5000, max_depth: int = 150) -
             truth.complete = False
             return truth
         scheduler = _Enumerator(prefix)
-        execution = Runner(
-            model, params, selection, scheduler, max_depth=max_depth, stop_when_decided=False
-        ).run()
+        limits = Limits(max_depth, stop_when_decided=False)
+        execution = execute(model, params, selection, scheduler, limits)
         truth.runs += 1
         if execution.reason is ExitReason.DEPTH:
             truth.complete = False
             return truth
         for violation in execution.violations:
-            at = count_preemptions(execution.choices[: violation.prefix], execution.enabled)
+            at = count_preemptions(execution.choices[: violation.prefix])
             truth.violated[violation.property] = min(at, truth.violated.get(violation.property, at))
         if execution.final_state is not None:
             state = execution.final_state

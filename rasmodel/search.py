@@ -12,17 +12,18 @@ import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from rasmodel.errors import ModelError, RasmodelError, UsageError
-from rasmodel.execution import Execution, ExitReason, Runner, Scheduler, Selection, Violation
-from rasmodel.explore.base import DrivenStrategy, Strategy, diverged
+from rasmodel.execution import Execution, ExitReason, Limits, Run, Selection, Violation, execute
+from rasmodel.explore.determinism import Deterministic
 from rasmodel.explore.dfs import DepthFirst
-from rasmodel.explore.dpor import DporTree, Visibility
-from rasmodel.explore.hypothesis_search import HypothesisSearch
+from rasmodel.explore.dpor import DporPath, Visibility
+from rasmodel.explore.hypothesis import HypothesisSearch
 from rasmodel.explore.pct import Pct
-from rasmodel.explore.random_walk import RandomWalk
-from rasmodel.explore.replay import DeterminismProbe, StrictReplay
+from rasmodel.explore.random import RandomWalk
+from rasmodel.explore.replay import Replay
+from rasmodel.explore.strategy import Strategy
 from rasmodel.loader import load_model
 from rasmodel.minimize import Minimizer
 from rasmodel.model import Model
@@ -222,6 +223,7 @@ class Search:
         self.last_report = 0.0
         self.observer: Callable[[Execution], None] | None = None
         self.final_stats = Stats()
+        self.stable = False
 
     def run(self) -> Result:
         key = f"{self.model.path}:{self.model.name}:{sorted(self.params.items())}"
@@ -267,99 +269,64 @@ class Search:
         )
 
     # ---------------------------------------------------------------- search
-    def _explore(self, strategy: Strategy | DrivenStrategy) -> str | None:
-        if isinstance(strategy, HypothesisSearch):
-            return self._explore_driven(strategy.drive)
-        return self._explore_stepped(cast(Strategy, strategy))
-
-    def _explore_stepped(self, strategy: Strategy) -> str | None:
-        while True:
-            stop = self._limit_reached()
-            if stop is not None:
-                return stop
-            scheduler = strategy.next_scheduler()
-            if scheduler is None:
-                return None
-            execution = self._step_search(scheduler)
-            strategy.finished(execution)
-            self._account(execution)
-            decided = len(self.found) == len(self.names) and not self.opts.collect_states
-            if decided or (self.opts.stop_first and self.found):
-                return "decided"
-            if self.livelock is not None:
-                return "livelock"
-
-    def _explore_driven(self, drive: Callable[..., list[Execution]]) -> str | None:
-        """For strategies that own the loop (Hypothesis calls us back per example)."""
-
-        first_seen: dict[str, tuple[int, float]] = {}
-
-        def run(scheduler: Scheduler) -> Execution:
-            execution = self._step_search(scheduler)
-            self._account(execution, record=False)
-            for violation in execution.violations:
-                elapsed = time.monotonic() - self.start
-                first_seen.setdefault(violation.property, (self.executions, elapsed))
-            return execution
-
+    def _explore(self, strategy: Strategy) -> str | None:
+        """Let the strategy run executions until it is done or a limit is reached;
+        returns what stopped it (None: the strategy was done)."""
         stopped: list[str] = []
 
         def stop() -> bool:
-            reason = self._limit_reached(executions=False)
+            reason = self._stop_reason()
             if reason is not None and not stopped:
                 stopped.append(reason)
-            return reason is not None or (self.opts.stop_first and bool(self.found))
+            return reason is not None
 
-        for execution in drive(run, stop):
-            self._record(execution, first_seen)
+        self.stable = getattr(strategy, "stable", False)
+        Deterministic(strategy, lambda run: self._run(run, self._selection())).explore(
+            self._execute, stop
+        )
         return stopped[0] if stopped else None
 
-    def _limit_reached(self, *, executions: bool = True) -> str | None:
+    def _stop_reason(self) -> str | None:
         opts = self.opts
-        limit = opts.max_executions
-        if executions and limit is not None and self.executions >= limit:
+        if opts.max_executions is not None and self.executions >= opts.max_executions:
             return "max-executions"
         if opts.time_limit is not None and time.monotonic() - self.start >= opts.time_limit:
             return "time-limit"
+        if self.found and (opts.stop_first or self._decided()):
+            return "decided"
+        if self.livelock is not None:
+            return "livelock"
         return None
 
-    def _step_search(self, scheduler: Scheduler) -> Execution:
-        """One execution of the search (the first one is replayed once as a probe)."""
-        selection = self.selection.without(set(self.found))
-        first = self.executions == 0 and self.pruned == 0
-        execution = self._run(scheduler, selection, record_fingerprints=first)
-        if first:
-            self._probe(execution, selection)
+    def _decided(self) -> bool:
+        return len(self.found) == len(self.names) and not self.opts.collect_states
+
+    def _selection(self) -> Selection:
+        """What the next execution checks: the properties not yet violated, or all of
+        them for a strategy whose executions must depend on their choices alone."""
+        if self.stable:
+            return self.selection
+        return self.selection.without(set(self.found))
+
+    def _execute(self, run: Run) -> Execution:
+        """One execution of the search, accounted and recorded."""
+        execution = self._run(run, self._selection())
         now = time.monotonic()
         if self.progress is not None and now - self.last_report > 0.1:
             self.last_report = now
             stats = Stats(self.executions, self.steps, now - self.start, self.pruned)
             self.progress(stats, len(execution.steps), "")
+        self._account(execution)
         return execution
 
-    def _run(self, scheduler: Scheduler, selection: Selection, **kw: Any) -> Execution:
+    def _run(self, run: Run, selection: Selection, **limits: Any) -> Execution:
         self.tick()
-        kw.setdefault("stop_when_decided", not self.opts.collect_states)
-        return Runner(
-            self.model, self.params, selection, scheduler, max_depth=self.opts.max_depth, **kw
-        ).run()
+        limits.setdefault("stop_when_decided", not (self.opts.collect_states or self.stable))
+        return execute(
+            self.model, self.params, selection, run, Limits(self.opts.max_depth, **limits)
+        )
 
-    def _probe(self, first: Execution, selection: Selection) -> None:
-        """Replay the first execution once: a nondeterministic model shows up here even
-        when the reduction never re-executes the steps that differ."""
-        again = self._run(DeterminismProbe(first), selection)
-        if again.choices != first.choices:
-            pairs = enumerate(zip(first.choices, again.choices, strict=False))
-            shorter = min(len(first.choices), len(again.choices))
-            index = next((i for i, (a, b) in pairs if a != b), shorter)
-            raise diverged(
-                index,
-                f"the first execution made {len(first.choices)} choices, the same choices "
-                f"replayed made {len(again.choices)} (they differ from choice {index})",
-                self.model.defined_at,
-            )
-
-    def _account(self, execution: Execution, *, record: bool = True) -> None:
+    def _account(self, execution: Execution) -> None:
         if self.observer is not None:
             self.observer(execution)
         length = len(execution.steps)
@@ -374,20 +341,10 @@ class Search:
         if execution.reason is ExitReason.DEPTH:
             self.depth_hits += 1
             self.livelock = self.livelock or _livelock(execution, self.opts.max_depth)
-        if record:
-            self._record(execution)
-
-    def _record(
-        self, execution: Execution, first_seen: Mapping[str, tuple[int, float]] | None = None
-    ) -> None:
-        """Keep `execution` as the counterexample of each property it violates first
-        (`first_seen`: when a driven strategy first met it, before shrinking)."""
-        for violation in execution.violations:
+        elapsed = time.monotonic() - self.start
+        for violation in execution.violations:  # the first execution to violate each
             if violation.property not in self.found:
-                count, elapsed = (first_seen or {}).get(
-                    violation.property, (self.executions, time.monotonic() - self.start)
-                )
-                self.found[violation.property] = (execution, violation, count, elapsed)
+                self.found[violation.property] = (execution, violation, self.executions, elapsed)
 
     # -------------------------------------------------------------- verdicts
     def _verdict(self, name: str, exhaustive: bool, seconds: float) -> PropertyResult:
@@ -412,15 +369,13 @@ class Search:
             if self.progress is not None:
                 self.progress(self.final_stats, len(execution.steps), f"minimising {name}")
             minimizer = Minimizer(
-                lambda scheduler: self._run(scheduler, selection),
+                lambda run: self._run(run, selection),
                 name,
                 max_executions=self.opts.minimize_executions,
                 seconds=self.opts.minimize_seconds,
             )
             choices = minimizer.minimize(execution, violation).choices
-        replayed = self._run(
-            StrictReplay(choices), selection, record_where=True, stop_after_choices=len(choices)
-        )
+        replayed = self._run(Replay(choices), selection, record_where=True, stop_after=len(choices))
         confirmed = next((v for v in replayed.violations if v.property == name), None)
         if confirmed is None:
             raise ModelError(
@@ -462,7 +417,7 @@ def _livelock(execution: Execution, depth: int) -> str | None:
     )
 
 
-def make_strategy(opts: Options, selection: Selection, key: str = "") -> Strategy | DrivenStrategy:
+def make_strategy(opts: Options, selection: Selection, key: str = "") -> Strategy:
     """The strategy object for `--strategy` and `--reduction`."""
     budget = opts.max_executions if opts.max_executions is not None else RANDOM_EXECUTIONS
     if opts.strategy == "random":
@@ -476,7 +431,7 @@ def make_strategy(opts: Options, selection: Selection, key: str = "") -> Strateg
     visibility = Visibility(watched_kinds(selection))
     return DepthFirst(
         preemption_bound=opts.preemption_bound,
-        tree=lambda bound: DporTree(bound, visibility),
+        path=lambda bound: DporPath(bound, visibility),
     )
 
 
@@ -505,8 +460,6 @@ def replay(
     recorded execution took), choices that run out before that many steps is a
     sequence that does not fit (ReplayMismatch), not a fixed design."""
     selection = Selection.of(model, model.select([prop]))
-    scheduler = StrictReplay(choices, steps=steps)
+    limits = Limits(max_depth, record_where=True)
     with Watchdog(10.0):
-        return Runner(
-            model, params, selection, scheduler, max_depth=max_depth, record_where=True
-        ).run()
+        return execute(model, params, selection, Replay(choices, steps=steps), limits)

@@ -1,0 +1,133 @@
+"""`--strategy hypothesis`: Hypothesis draws the choice sequence.
+
+Each execution is one Hypothesis example: every choice is an integer drawn from
+`data`, with the running actor at index 0, so what Hypothesis tends to draw (small
+integers) means few preemptions. An execution with a violation not seen before
+fails the example, so Hypothesis keeps it in its database (under
+`.rasmodel/hypothesis/`, one directory per model and parameters) and replays it
+first on the next run; rasmodel's minimiser shrinks every counterexample, so
+Hypothesis's own shrinking is not run. Hypothesis requires an example to depend on
+its draws alone, so the search checks every property on every example (see
+`Strategy.stable`), and `stop()` (a limit, `--stop-first`) is asked every few
+examples, never inside one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+from collections.abc import Callable
+from typing import Any
+
+from rasmodel.choices import RUN, Point
+from rasmodel.execution import Execution, Run
+from rasmodel.explore.strategy import Execute
+
+CHUNK = 10  # examples between two looks at `stop()`
+
+
+class _NewViolation(Exception):
+    """Fails the Hypothesis example so that it is kept in the database. Whether an
+    example fails depends on its draws alone (Hypothesis replays it to report it)."""
+
+    def __init__(self, execution: Execution | None) -> None:
+        super().__init__()
+        self.execution = execution
+
+
+class DrawRun(Run):
+    """Choices drawn from a Hypothesis `data` object, the running actor first."""
+
+    def __init__(self, data: Any) -> None:
+        from hypothesis import strategies as st
+
+        self.data = data
+        self.st = st
+        self.draws: list[int] = []  # the size of every draw, to draw them again
+
+    def choose(self, point: Point) -> int:
+        count = len(point.options)
+        if count == 1:
+            return 0
+        self.draws.append(count)
+        drawn = int(self.data.draw(self.st.integers(0, count - 1)))
+        if point.kind == RUN and point.current in point.options:
+            order = list(range(count))
+            running = point.options.index(point.current)
+            order.remove(running)
+            order.insert(0, running)
+            return order[drawn]
+        return drawn
+
+
+class HypothesisSearch:
+    """Runs Hypothesis examples until the budget is spent or `stop()` says so."""
+
+    name = "hypothesis"
+    exhaustive = False
+    stable = True  # every execution must depend on its choices alone
+
+    def __init__(self, *, seed: int, max_executions: int, key: str) -> None:
+        self.seed = seed
+        self.max_executions = max_executions
+        digest = hashlib.sha1(key.encode()).hexdigest()[:12]
+        self.database_path = os.path.join(".rasmodel", "hypothesis", digest)
+
+    def explore(self, execute: Execute, stop: Callable[[], bool]) -> None:
+        from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+        from hypothesis import strategies as st
+        from hypothesis.database import DirectoryBasedExampleDatabase
+
+        seen: set[str] = set()  # violations of earlier Hypothesis runs, fixed during one
+        runs = [0]
+        failed: list[list[int] | None] = [None]  # the draws of the example that failed
+
+        def example(data: Any) -> None:
+            # Hypothesis replays a failing example once to report it: draw the same
+            # again, but do not run it twice.
+            if failed[0] is not None:
+                for count in failed[0]:
+                    data.draw(st.integers(0, count - 1))
+                raise _NewViolation(None)
+            runs[0] += 1
+            run = DrawRun(data)
+            execution = execute(run)
+            if {v.property for v in execution.violations} - seen:
+                failed[0] = run.draws
+                raise _NewViolation(execution)
+
+        def chunk(size: int) -> bool:
+            """Up to `size` examples; False when Hypothesis ran out of new ones."""
+            failed[0] = None
+            budget = settings(
+                max_examples=size,
+                database=DirectoryBasedExampleDatabase(self.database_path),
+                deadline=None,
+                verbosity=Verbosity.quiet,
+                print_blob=False,
+                report_multiple_bugs=False,
+                suppress_health_check=list(HealthCheck),
+                phases=[Phase.reuse, Phase.generate],
+            )
+            before = runs[0]
+            try:
+                budget(given(st.data())(example))()
+            except _NewViolation as failure:
+                if failure.execution is not None:
+                    seen.update(v.property for v in failure.execution.violations)
+                return True
+            return runs[0] > before
+
+        # Hypothesis seeds each run from the global `random` module; `@seed` would
+        # be simpler but turns its example database off. It is run in chunks, with
+        # `stop()` asked between them: an example, once begun, must end the same way
+        # every time it is run, so it is never cut short.
+        saved = random.getstate()
+        random.seed(self.seed)
+        try:
+            while runs[0] < self.max_executions and not stop():
+                if not chunk(min(CHUNK, self.max_executions - runs[0])):
+                    break
+        finally:
+            random.setstate(saved)
