@@ -41,7 +41,8 @@ class Choice(NamedTuple):
 
     @property
     def preempts(self) -> bool:
-        """A switch away from an actor that could have gone on running."""
+        """A switch away from an actor that could have gone on running (there is no
+        such actor at the first scheduling point after simulated time moved on)."""
         current = self.current
         return (
             self.kind == RUN

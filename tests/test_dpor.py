@@ -353,3 +353,63 @@ def test_an_interrupt_that_ends_a_wait_until_races_with_the_guard_passing(check_
     assert reduced.verdicts["exception"] == "violated"
     assert reduced.final_states == plain.final_states
     assert plain.final_states
+
+
+def test_an_interrupt_of_a_wait_until_depends_on_what_the_guard_reads(check_source) -> None:
+    """Found by the generator: p1 interrupts p0, which waits for y == 1, while p2
+    may set y to 1 first; then p0 passes its guard and p1 finds it finished."""
+    source = """
+        import rasmodel as rm
+        model = rm.Model("interrupt-a-guard")
+
+        @model.build
+        def build(env):
+            y = env.var("y", 0)
+            procs = {}
+
+            def p0():
+                yield env.wait_until(lambda: y.value == 1, "y is 1")
+
+            def p1():
+                if procs["p0"].is_alive:
+                    procs["p0"].interrupt("stop")
+                yield env.pause()
+
+            def p2():
+                y.value = env.choose([0, 1], "y")
+                yield env.pause()
+
+            procs["p0"] = env.process(p0(), name="p0")
+            procs["p1"] = env.process(p1(), name="p1")
+            procs["p2"] = env.process(p2(), name="p2")
+        """
+    reduced = check_source(source, minimize=False, collect_states=True)
+    plain = check_source(source, reduction="none", minimize=False, collect_states=True)
+    assert reduced.verdicts == plain.verdicts
+    assert reduced.final_states == plain.final_states and plain.final_states
+
+
+def test_after_time_moves_on_no_process_is_running(check_source) -> None:
+    """Found by the generator: two processes wake at the same time; the one that
+    ran last before time moved on was waiting for it, so either may run first with
+    no preemption, and a bound of 0 must reach both orders."""
+    source = """
+        import rasmodel as rm
+        model = rm.Model("tie-after-time")
+
+        @model.build
+        def build(env):
+            x = env.var("x", 0)
+
+            def writer(value):
+                yield env.timeout(1)
+                x.value = value
+
+            env.process(writer(1), name="a")
+            env.process(writer(2), name="b")
+        """
+    options = {"minimize": False, "collect_states": True, "preemption_bound": 0}
+    reduced = check_source(source, **options)
+    plain = check_source(source, reduction="none", **options)
+    assert reduced.final_states == plain.final_states
+    assert len(plain.final_states or ()) == 2

@@ -256,9 +256,13 @@ class Env(simpy.Environment):
     # ------------------------------------------------------------ the hook
     def step(self) -> None:
         """Run one step: pick an enabled process, resume it, process what it made due."""
+        now = self._now
         enabled = self._enabled_now()
         names = tuple(p._name for p in enabled)
-        index = self._hooks.choose(Point(RUN, names, "", self._last_actor))
+        # Once time had to move on, the process that ran last was waiting for it:
+        # none is running, so whoever runs first is no preemption.
+        current = self._last_actor if self._now == now else None
+        index = self._hooks.choose(Point(RUN, names, "", current))
         self._run_step(enabled[index])
 
     def start(self, build: Callable[..., Any] | None = None) -> None:
@@ -733,8 +737,11 @@ class Process(simpy.Process):
     def _detach(self) -> None:
         """Stop waiting for the current target (an interrupt is being delivered)."""
         if self._guard is not None:
+            # Whether the process could have passed its guard before the interrupt
+            # depends on what the guard reads: the interrupter reads it too.
             self.env._remove_guard(self)
             self._left_guard = self._guard.reads
+            self.env.footprint.reads.update(self._guard.reads)
             self._guard = None
             return
         target: Any = self._target
