@@ -182,3 +182,65 @@ def filesystem(n: int) -> rm.Model:
             env.process(thread(tid), name=f"t{tid}")
 
     return model
+
+
+def atomic_ops(name: str, n: int, ops: int, body) -> rm.Model:  # type: ignore[no-untyped-def]
+    """N threads, each running `body(env, shared, i)` (a generator of `ops` atomic
+    operations, one step each): the shape of GenMC's synthetic tests."""
+    model = rm.Model(f"{name}-{n}", params={"n": n})
+
+    @model.build
+    def build(env: rm.Env, n: int) -> None:
+        shared = {v: env.var(v, 0) for v in ("x", "y", "z")}
+        for i in range(1, n + 1):
+            env.process(body(env, shared, i), name=f"t{i}")
+
+    return model
+
+
+def _fetch_add(env: rm.Env, shared: dict, names: str):  # type: ignore[no-untyped-def]
+    for name in names:
+        shared[name].value += 1
+        yield env.pause()
+
+
+def ainc(n: int) -> rm.Model:
+    """GenMC `ainc`: N threads each fetch_add(x, 1)."""
+    return atomic_ops("ainc", n, 1, lambda env, s, i: _fetch_add(env, s, "x"))
+
+
+def binc(n: int) -> rm.Model:
+    """GenMC `binc`: N threads each fetch_add(x, 1); fetch_add(y, 1)."""
+    return atomic_ops("binc", n, 2, lambda env, s, i: _fetch_add(env, s, "xy"))
+
+
+def cinc(n: int) -> rm.Model:
+    """GenMC `cinc`: N threads each fetch_add x, y, z."""
+    return atomic_ops("cinc", n, 3, lambda env, s, i: _fetch_add(env, s, "xyz"))
+
+
+def _one_cas(env: rm.Env, shared: dict, expect: int, new: int):  # type: ignore[no-untyped-def]
+    _cas(shared["x"], expect, new)  # a failed CAS only reads, as in GenMC
+    yield env.pause()
+
+
+def cas(n: int) -> rm.Model:
+    """GenMC `cas`: thread i does CAS(x, 0, i)."""
+    return atomic_ops("cas", n, 1, lambda env, s, i: _one_cas(env, s, 0, i))
+
+
+def casrot(n: int) -> rm.Model:
+    """GenMC `casrot`: thread i does CAS(x, i - 1, i)."""
+    return atomic_ops("casrot", n, 1, lambda env, s, i: _one_cas(env, s, i - 1, i))
+
+
+def _cas_then_store(env: rm.Env, shared: dict, i: int):  # type: ignore[no-untyped-def]
+    _cas(shared["x"], 0, 1)
+    yield env.pause()
+    shared["x"].value = i - 1 + 3
+    yield env.pause()
+
+
+def casw(n: int) -> rm.Model:
+    """GenMC `casw`: thread i does CAS(x, 0, 1); store(x, i + 3) (i from 0)."""
+    return atomic_ops("casw", n, 2, _cas_then_store)

@@ -10,22 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import rasmodel as rm
-from rasmodel.choices import RUN
 from rasmodel.execution import Execution, Selection
-from rasmodel.explore.dpor import Visibility
-from rasmodel.explore.happens_before import foata_form
-from rasmodel.search import watched_kinds
-
-
-def step_names(execution: Execution) -> list[tuple[Any, ...]]:
-    """Per step, the options it chose (what distinguishes two runs of the same step)."""
-    names: list[list[Any]] = []
-    for choice in execution.choices:
-        if choice.kind == RUN:
-            names.append([])
-        elif names:
-            names[-1].append(choice.value)
-    return [tuple(n) for n in names]
+from rasmodel.explore.traces import trace_forms, visibility_of
 
 
 def count_traces(model: rm.Model, **options: Any) -> tuple[int, rm.Result]:
@@ -40,12 +26,4 @@ def count_traces(model: rm.Model, **options: Any) -> tuple[int, rm.Result]:
         **{"observer": executions.append},
     )
     selection = Selection.of(model, model.select(options.get("properties")))
-    visibility = Visibility(watched_kinds(selection))
-    for execution in executions:
-        visibility.observed |= execution.observed
-    forms = {
-        foata_form([visibility.access(s) for s in e.steps], step_names(e))
-        for e in executions
-        if e.reason.value != "pruned"
-    }
-    return len(forms), result
+    return len(trace_forms(executions, visibility_of(selection, executions))), result

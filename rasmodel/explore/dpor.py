@@ -1,9 +1,11 @@
-"""Dynamic partial-order reduction: source sets with sleep sets, bounded or not.
+"""Dynamic partial-order reduction: optimal without a bound, source sets with one.
 
 Stateless DFS explores only the scheduling options that races ask for. After each
-execution, every pair of racing steps (see `happens_before`) is reversed by adding,
-at the branch point before the first step, an actor that can start the reversed
-order, unless one is already there (source-DPOR: Abdulla, Aronis, Jonsson and
+execution, every pair of racing steps (see `happens_before`) is reversed at the
+branch point before the first step. Without a bound the whole order that reverses
+it goes into that branch's wakeup tree (optimal DPOR, see `wakeup`: one execution
+per Mazurkiewicz trace); with one, an actor that can start the reversed order is
+added unless one is already there (source-DPOR: Abdulla, Aronis, Jonsson and
 Sagonas, POPL 2014, Algorithm 1). Sleep sets (Godefroid, LNCS 1032, 1996) stop an
 actor from being explored again below a sibling it commutes with; an execution in
 which every enabled actor sleeps is cut short ("pruned").
@@ -23,7 +25,7 @@ Vafeiadis, TACAS 2023, bound the trace instead). Where the running actor could g
 the search always tries both: going on (free) and, while preemptions are left,
 preempting it for an actor the reduction picks. So every execution with at most k
 preemptions is covered by an explored one, and only such executions are explored.
-Without a bound every step is a run of its own, which is plain source-DPOR.
+Without a bound every step is a run of its own.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from rasmodel.choices import RUN, Point
 from rasmodel.execution import Execution, ExitReason, Prune
 from rasmodel.explore.happens_before import Access, HappensBefore, independent
 from rasmodel.explore.path import Branch, Path, Touched
+from rasmodel.explore.wakeup import WakeupNode, WakeupSequence, covered_by_sleep, insert
 from rasmodel.sim.env import TIMERS_KEY, Env
 from rasmodel.sim.process import Step
 
@@ -117,6 +120,7 @@ class DporPath(Path):
         self.runs: list[_Run] = []
         self.run_of: list[int] = []  # for each step, the run it belongs to
         self.sleepers: dict[str, Touched] = {}  # asleep while the current run goes on
+        self.woken: list[tuple[int, str, Touched]] = []  # (run, sleeper its write woke)
         self.fresh_branch = 0  # branches below this index replay an analysed prefix
         self.fresh_run = 0
         self.analysed = 0  # executions whose races were analysed
@@ -127,6 +131,7 @@ class DporPath(Path):
         self.runs = []
         self.run_of = []
         self.sleepers = {}
+        self.woken = []
         self.fresh_run = -1
 
     def entered(self, pos: int, branch: Branch) -> None:
@@ -186,10 +191,21 @@ class DporPath(Path):
         awake = [actor for actor in point.options if actor not in sleep]
         last = point.current
         branch = Branch(point, [], self.preemptions_before(pos), sleep=sleep)
+        if self.bound is None:
+            for node in self._inherited(pos):  # follow the wakeup tree first
+                if node.actor in awake:
+                    if node.actor not in branch.wakeup:
+                        branch.order.append(node.actor)
+                        branch.wakeup[node.actor] = []
+                    branch.wakeup[node.actor].append(node)
+            if branch.order:
+                return branch
         if self._free(branch):
             if not awake:
                 raise Prune
-            branch.order.append(last if last is not None and last in awake else awake[0])
+            first = last if last is not None and last in awake else awake[0]
+            branch.order.append(first)
+            branch.wakeup[first] = [WakeupNode(first, None)]
             return branch
         branch.order.append(last)  # going on is always tried
         others = [actor for actor in awake if actor != last]
@@ -197,13 +213,31 @@ class DporPath(Path):
             branch.order.append(others[0])  # and so is a preemption, while one is left
         return branch
 
+    def _inherited(self, pos: int) -> list[WakeupNode]:
+        """The wakeup tree of the scheduling point at `pos`: what follows the node the
+        last scheduling point took, if the choices since are the ones it recorded."""
+        if not self.runs:
+            return []
+        node = self.runs[-1].node
+        branch = self.branches[node]
+        options = tuple(b.chosen for b in self.branches[node + 1 : pos])
+        for taken in branch.wakeup.get(branch.chosen, ()):
+            if taken.options == options:
+                return taken.children
+        return []
+
     def on_step(self, step: Step, env: Env) -> None:
         super().on_step(step, env)
         access = self.visibility.access(step)
         self.runs[-1].steps.append(access)
         self.run_of.append(len(self.runs) - 1)
         if self.sleepers:
-            self.sleepers = {a: fp for a, fp in self.sleepers.items() if independent(fp, access)}
+            run = len(self.runs) - 1
+            for actor, touched in list(self.sleepers.items()):
+                if not independent(touched, access):
+                    del self.sleepers[actor]
+                    if not touched[0].isdisjoint(access.writes):
+                        self.woken.append((run, actor, touched))
 
     # ------------------------------------------------------------ races
     def on_end(self, execution: Execution) -> None:
@@ -239,9 +273,23 @@ class DporPath(Path):
         ran = len(self.runs)
         order = HappensBefore(accesses, ran)
         start = self.fresh_run if self.fresh_run >= 0 else ran
+        options = self._run_options()
         for i, j in order.races(start):
             if i < ran:  # two steps that never ran have nothing to reverse
-                self._reverse(i, order.initials(i, j))
+                self._reverse(i, WakeupSequence(order.notdep(i, j), order, options))
+        for run, actor, (reads, writes) in self.woken:
+            step = Access(actor, reads, writes, time=accesses[run].time)
+            for sequence in order.displaced_races(run, step):
+                if sequence[-1] >= start:
+                    self._reverse(run, WakeupSequence(sequence, order, options))
+
+    def _run_options(self) -> list[tuple[int, ...]]:
+        """For each run, the options its `choose`s took (the branches after its first)."""
+        starts = [run.node for run in self.runs] + [len(self.branches)]
+        return [
+            tuple(b.chosen for b in self.branches[start + 1 : end] if b.kind != RUN)
+            for start, end in zip(starts, starts[1:], strict=False)
+        ]
 
     def _rebuild(self, execution: Execution) -> None:
         """The first execution's accesses and footprints, with what invariants were
@@ -254,9 +302,16 @@ class DporPath(Path):
             self.branches[run.node].footprints.pop(run.actor, None)
             self._close(index)
 
-    def _reverse(self, run: int, initials: list[str]) -> None:
-        index = self.runs[run].node
-        branch = self.branches[index]
+    def _reverse(self, run: int, sequence: WakeupSequence) -> None:
+        """Make the search explore `sequence` from the branch where `run` began:
+        without a bound, as a whole (optimal DPOR, see `wakeup`); with one, by adding
+        an actor that can start it (source-DPOR), unless one is there already."""
+        branch = self.branches[self.runs[run].node]
+        if self.bound is None:
+            if not covered_by_sleep(branch, sequence):
+                insert(branch, sequence)
+            return
+        initials = sequence.order.initials(sequence.steps)
         if any(actor in branch.order for actor in initials):
             return
         enabled = [a for a in initials if a in branch.offered]

@@ -158,14 +158,40 @@ class HappensBefore:
                 continue
             yield (i, j)
 
-    def initials(self, i: int, j: int) -> list[str]:
-        """Actors that can start `notdep(i, E).j`: the steps after i that do not depend
-        on i, then j; an actor is initial when its first step there has no
-        happens-before predecessor among the earlier steps there."""
+    def notdep(self, i: int, j: int) -> list[int]:
+        """`notdep(i, E).j`: the steps after i that do not depend on i, then j (the
+        order that reverses the race of i and j)."""
+        return [k for k in range(i + 1, min(j, self.real)) if not self.hb(i, k)] + [j]
+
+    def displaced_races(self, at: int, step: Access) -> Iterator[list[int]]:
+        """Races of a step that could have run just before step `at`, and did not.
+
+        An actor asleep at a branch point stays asleep while what runs commutes with
+        its next step; a step that writes what that next step reads wakes it, and from
+        then on its next step may touch other keys (it may branch on the value read).
+        The step it would have taken before the waking one belongs to executions
+        explored below a sibling, but its races with the steps that follow here are
+        found in none of them. Yields, for each step j it races with, the order that
+        reverses the race, `notdep(step, E).j`, as step indices."""
+        after: list[int] = []  # the steps that depend on it, directly or not
+        for k in range(at, len(self.steps)):
+            other = self.steps[k]
+            if other.time > step.time:
+                break  # later in simulated time: ordered after it whatever happens
+            through = any(self.hb(d, k) for d in after)
+            direct = other.actor != step.actor and step.conflicts(other)
+            if direct and not through and k > at:  # (with step `at`: this order)
+                yield [n for n in range(at, min(k, self.real)) if n not in after] + [k]
+            if direct or through:
+                after.append(k)
+
+    def initials(self, sequence: list[int]) -> list[str]:
+        """Actors that can start `sequence` (step indices in execution order): an actor
+        is initial when its first step there has no happens-before predecessor among
+        the earlier steps there."""
         first: dict[str, int] = {}
         result: list[str] = []
-        candidates = [k for k in range(i + 1, min(j, self.real)) if not self.hb(i, k)] + [j]
-        for k in candidates:
+        for k in sequence:
             actor = self.steps[k].actor
             if actor in first:
                 continue

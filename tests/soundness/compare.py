@@ -20,7 +20,10 @@ from typing import Any
 
 import rasmodel as rm
 from rasmodel.errors import RasmodelError
+from rasmodel.execution import Execution, Selection
+from rasmodel.explore.traces import trace_forms, visibility_of
 from rasmodel.loader import load_model
+from rasmodel.model import Model
 from tests.soundness.gen import Program, render
 from tests.soundness.oracle import Truth, enumerate_all
 
@@ -54,9 +57,14 @@ def check_program(program: Program, *, samplers: bool = True, plain: bool = Fals
             report.skipped = "too big for the oracle"
             return report
         for label, options, compare in _checks(samplers=samplers, plain=plain):
+            explored: list[Execution] = []
             try:
-                result = rm.check(model, minimize=False, collect_states=True, **options)
+                result = rm.check(
+                    model, minimize=False, collect_states=True, observer=explored.append, **options
+                )
                 problems = compare(result, truth)
+                if label == "dpor" and not problems:
+                    problems = compare_traces(model, truth, explored)
             except Exception as error:  # a crash is a finding too
                 where = traceback.format_exc(limit=-3).strip().splitlines()[-3:]
                 problems = [f"raised {type(error).__name__}: {error} ({' | '.join(where)})"]
@@ -89,6 +97,22 @@ def _checks(*, samplers: bool, plain: bool) -> Iterator[tuple[str, dict[str, Any
 def _exhaustive(result: rm.Result, truth: Truth) -> list[str]:
     problems = [] if result.exhaustive else ["not exhaustive"]
     return problems + _agree(result, truth)
+
+
+def compare_traces(model: Model, truth: Truth, explored: list[Execution]) -> list[str]:
+    """Exhaustive DPOR explores an execution of every Mazurkiewicz trace there is,
+    compared under its own dependence: a stronger check than final states (a missed
+    trace may end in a state another reaches)."""
+    selection = Selection.of(model, model.all_property_names())
+    visibility = visibility_of(selection, truth.executions + explored)
+    expected = trace_forms(truth.executions, visibility)
+    found = trace_forms(explored, visibility)
+    problems = []
+    if expected - found:
+        problems.append(f"{len(expected - found)} of {len(expected)} traces missed")
+    if found - expected:
+        problems.append(f"{len(found - expected)} traces the oracle does not have")
+    return problems
 
 
 def _agree(result: rm.Result, truth: Truth, bound: int | None = None) -> list[str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rasmodel.choices import Point, count_preemptions
-from rasmodel.execution import ExitReason, Limits, Run, Selection, execute
+from rasmodel.execution import Execution, ExitReason, Limits, Run, Selection, execute
 from rasmodel.model import Model
 
 
@@ -26,6 +26,7 @@ class Truth:
     violated: dict[str, int] = field(default_factory=dict)  # property -> fewest preemptions
     finals: dict[Any, int] = field(default_factory=dict)  # final state -> fewest preemptions
     complete: bool = True  # every run ended within the depth bound and the run limit
+    executions: list[Execution] = field(default_factory=list)  # every run, for traces
 
     def violated_within(self, bound: int | None = None) -> set[str]:
         return {p for p, n in self.violated.items() if bound is None or n <= bound}
@@ -62,6 +63,7 @@ def enumerate_all(model: Model, *, max_runs: int = 5000, max_depth: int = 150) -
         limits = Limits(max_depth, stop_when_decided=False)
         execution = execute(model, params, selection, scheduler, limits)
         truth.runs += 1
+        truth.executions.append(execution)
         if execution.reason is ExitReason.DEPTH:
             truth.complete = False
             return truth

@@ -1,0 +1,161 @@
+"""Wakeup trees: what optimal DPOR remembers at each branch point.
+
+Abdulla, Aronis, Jonsson and Sagonas, "Source Sets: A Foundation for Optimal Dynamic
+Partial Order Reduction", JACM 2017, section 6. Where source-DPOR reverses a race by
+adding one actor at a branch point, optimal DPOR adds the whole sequence that
+reverses it (`notdep(e, E).e'`) and explores it before choosing freely; a sequence
+that one already in the tree, or an actor asleep there, covers is not added. So no
+execution runs into a sleep set: each is a new Mazurkiewicz trace.
+
+Two departures from the paper, both because a rasmodel step is a whole stretch of
+Python between two yields whose footprint can depend on the values it reads (a
+compare-and-swap that fails only reads; `if flag: x = 1` writes only sometimes),
+where the paper's events each touch what the program text fixes:
+
+- A sequence that extends a leaf of the tree extends the leaf (the paper drops it:
+  what is explored from a leaf is free, and in the paper's model its races lead
+  back to the sequence; here a step of it may touch less than it did and not race).
+- An actor that does not take part in a sequence covers it only if it touches none
+  of the keys the sequence touches (the paper: if it commutes with it). A step that
+  only read a key may write it in another order of the same steps.
+  `HappensBefore.displaced_races` covers the other place the paper relies on
+  footprints that do not change.
+
+The tree of a branch point is kept on the path: for each child actor of the branch
+(`Branch.order`) `Branch.wakeup` holds its nodes, one per list of `choose` options
+its step took (the rest of a sequence depends on them); the children of the node
+taken become the tree of the next scheduling point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasmodel.explore.happens_before import Access, HappensBefore, independent
+from rasmodel.explore.path import Branch, Touched
+
+Options = tuple[Any, ...]
+
+
+@dataclass(slots=True)
+class WakeupNode:
+    """One step of a wakeup sequence: who runs, what it touched, the options its
+    `choose`s took, and what follows."""
+
+    actor: str
+    access: Access | None  # None: a child chosen freely (nothing follows it)
+    options: Options = ()
+    children: list[WakeupNode] = field(default_factory=list)
+
+
+class WakeupSequence:
+    """Steps of one execution (indices into its happens-before order) to run in this
+    order, with the options each step's `choose`s took."""
+
+    def __init__(self, steps: list[int], order: HappensBefore, options: Sequence[Options]) -> None:
+        self.steps = steps
+        self.order = order
+        self.options = options
+
+    def step(self, position: int) -> Access:
+        return self.order.steps[self.steps[position]]
+
+    def options_at(self, position: int) -> Options:
+        index = self.steps[position]
+        return self.options[index] if index < len(self.options) else ()
+
+    def without(self, position: int) -> WakeupSequence:
+        rest = self.steps[:position] + self.steps[position + 1 :]
+        return WakeupSequence(rest, self.order, self.options)
+
+    def first_of(self, actor: str) -> int | None:
+        for position in range(len(self.steps)):
+            if self.step(position).actor == actor:
+                return position
+        return None
+
+    def initial(self, position: int) -> bool:
+        """The step at `position` depends on no earlier step of the sequence."""
+        step = self.steps[position]
+        return not any(self.order.hb(earlier, step) for earlier in self.steps[:position])
+
+    def untouched_by(self, touched: Touched) -> bool:
+        """No step of the sequence touches what `touched` read or wrote (see the
+        module docstring: a read may be a write in another order)."""
+        reads, writes = touched
+        keys = reads | writes
+        return all(independent((keys, keys), self.step(p)) for p in range(len(self.steps)))
+
+    def after(
+        self, actor: str, touched: Touched | None, options: Options | None
+    ) -> WakeupSequence | None:
+        """What remains to run once `actor` took its next step first (with `options`,
+        or any when None), or None when that does not start the sequence up to
+        reordering: its step there must be an initial one, or touch nothing the
+        sequence touches."""
+        position = self.first_of(actor)
+        if position is not None:
+            if not self.initial(position):
+                return None
+            if options is not None and options != self.options_at(position):
+                return None
+            return self.without(position)
+        if touched is None:
+            return None
+        return self if self.untouched_by(touched) else None
+
+    def chain(self) -> WakeupNode:
+        """The sequence as a chain of nodes."""
+        head: WakeupNode | None = None
+        for position in reversed(range(len(self.steps))):
+            step = self.step(position)
+            children = [head] if head is not None else []
+            head = WakeupNode(step.actor, step, self.options_at(position), children)
+        assert head is not None
+        return head
+
+
+def covered_by_sleep(branch: Branch, sequence: WakeupSequence) -> bool:
+    """Some actor asleep at the branch, or explored there already (with every option
+    of its `choose`s), starts the sequence up to reordering: what it reverses was, or
+    will be, explored from there."""
+    asleep = dict(branch.sleep)
+    for actor in branch.order[: branch.pos]:
+        if actor in branch.footprints:
+            asleep[actor] = branch.footprints[actor]
+    return any(
+        sequence.after(actor, touched, None) is not None for actor, touched in asleep.items()
+    )
+
+
+def insert(branch: Branch, sequence: WakeupSequence) -> None:
+    """Add `sequence` to the wakeup tree of `branch`, a branch point of the current
+    path not covered by `covered_by_sleep`, unless a sequence there covers it."""
+    nodes = [node for actor in branch.order[branch.pos + 1 :] for node in branch.wakeup[actor]]
+    parent: WakeupNode | None = None
+    while True:
+        for node in nodes:
+            touched = (node.access.reads, node.access.writes) if node.access else None
+            rest = sequence.after(node.actor, touched, node.options)
+            if rest is not None:
+                break
+        else:
+            _graft(branch, parent, sequence.chain())
+            return
+        if not rest.steps:
+            return  # covered: the sequence, or one it extends, is in the tree
+        parent, nodes, sequence = node, node.children, rest
+
+
+def _graft(branch: Branch, parent: WakeupNode | None, chain: WakeupNode) -> None:
+    if parent is not None:
+        parent.children.append(chain)
+        return
+    if chain.actor not in branch.offered:
+        return  # the sequence cannot start here (it was blocked)
+    if chain.actor not in branch.order:
+        branch.order.append(chain.actor)
+        branch.wakeup[chain.actor] = []
+    branch.wakeup[chain.actor].append(chain)
