@@ -125,3 +125,19 @@ def test_cross_check_on_the_command_line(tmp_path: Path) -> None:
     bad = run_cli("check", str(untracked), "--cross-check")
     assert bad.returncode == 2
     assert "not tracked" in bad.stderr
+
+
+def test_hypothesis_ignores_the_loaded_profile(tmp_path: Path, monkeypatch) -> None:
+    """Hypothesis loads a derandomized profile on CI: the search must not depend on
+    it (derandomized, every chunk of examples is the same one)."""
+    from hypothesis import settings
+
+    monkeypatch.chdir(tmp_path)
+    settings.register_profile("rasmodel-test-ci", derandomize=True, database=None)
+    settings.load_profile("rasmodel-test-ci")
+    try:
+        path = str(EXAMPLES / "peterson.py")
+        result = rm.check(path, strategy="hypothesis", params={"broken": True}, max_executions=500)
+    finally:
+        settings.load_profile("default")
+    assert result.verdicts["mutual_exclusion"] == "violated"

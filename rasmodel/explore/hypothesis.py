@@ -101,6 +101,8 @@ class HypothesisSearch:
             """Up to `size` examples; False when Hypothesis ran out of new ones."""
             failed[0] = None
             budget = settings(
+                settings.get_profile("default"),  # not the user's or CI's profile
+                derandomize=False,  # seeded below: a derandomized run repeats each chunk
                 max_examples=size,
                 database=DirectoryBasedExampleDatabase(self.database_path),
                 deadline=None,

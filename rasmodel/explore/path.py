@@ -38,7 +38,7 @@ class Branch:
     wrote: frozenset[str] = frozenset()
     sleep: dict[str, Touched] = field(default_factory=dict)
     footprints: dict[str, Touched] = field(default_factory=dict)
-    wakeup: dict[str, Any] = field(default_factory=dict)  # actor -> wakeup tree nodes (explore.wakeup)
+    wakeup: dict[str, Any] = field(default_factory=dict)  # actor -> its wakeup tree nodes
 
     @property
     def chosen(self) -> Any:
