@@ -413,3 +413,34 @@ def test_after_time_moves_on_no_process_is_running(check_source) -> None:
     plain = check_source(source, reduction="none", **options)
     assert reduced.final_states == plain.final_states
     assert len(plain.final_states or ()) == 2
+
+
+def test_bounded_search_memory_grows_with_depth_not_with_executions() -> None:
+    """Issue: memory grew by about 36 KB per execution of a bounded search. The
+    path is all it keeps: what is allocated after 150 executions and after 600 is
+    about the same."""
+    import gc
+    import tracemalloc
+
+    count = [0]
+    held: dict[int, int] = {}
+
+    def measure(execution: Execution) -> None:
+        count[0] += 1
+        if count[0] in (150, 600):
+            gc.collect()
+            held[count[0]] = tracemalloc.get_traced_memory()[0]
+
+    tracemalloc.start()
+    try:
+        result = rm.check(
+            lost_update(5),
+            preemption_bound=2,
+            max_executions=750,
+            minimize=False,
+            observer=measure,
+        )
+    finally:
+        tracemalloc.stop()
+    assert result.stats.executions == 750
+    assert held[600] - held[150] < 450 * 100, held  # under 100 bytes an execution
