@@ -6,7 +6,8 @@ with a canonical form, where plain enumeration finishes), then plain enumeration
 runs, seconds, executions/s and steps/s. Every row is a whole exhaustive check
 without minimisation. The machine is shared: compare ratios within one run.
 `--spin` adds the side-by-side comparison with SPIN (benchmarks/spin_compare.py);
-`--variants SECONDS` the seed models' first variants (`-D errors=2`, ...).
+`--variants SECONDS` the seed models' first variants (`-D errors=2`, ...). A last
+table sets plain enumeration against a naive SimPy explorer (benchmarks/naive.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import rasmodel as rm  # noqa: E402
+from benchmarks import naive  # noqa: E402
 from benchmarks.models import (  # noqa: E402
     ainc,
     binc,
@@ -186,6 +188,31 @@ def bounded_table(limit: float) -> None:
     )
 
 
+NAIVE = [
+    ("independent 3x3", lambda: naive.independent(3, 3), lambda: independent(3, 3)),
+    ("independent 3x4", lambda: naive.independent(3, 4), lambda: independent(3, 4)),
+    ("lost update 4", lambda: naive.lost_update(4), lambda: lost_update(4)),
+]
+
+
+def naive_table() -> None:
+    """Per-step cost: plain enumeration against a naive SimPy explorer (no footprints,
+    no properties but one final check) running the same processes as often."""
+    header = ["program", "executions", "naive s", "none s", "ratio"]
+    widths = [18, 12, 10, 10, 8]
+    _print_row(header, widths)
+    print("-" * sum(widths))
+    for label, bare, model in NAIVE:
+        start = time.perf_counter()
+        executions, _ = naive.explore(*bare())
+        bare_s = time.perf_counter() - start
+        result, plain_s = run(model, "none")
+        assert result.stats.executions == executions, (label, executions)
+        row = [label, f"{executions:,}", f"{bare_s:.2f}", f"{plain_s:.2f}"]
+        _print_row([*row, f"{plain_s / bare_s:.2f}"], widths)
+    print("\nratio: rasmodel --reduction none over the naive explorer (benchmarks/naive.py).")
+
+
 VARIANTS = [
     ("sea_estatus_task_work", {"errors": 2}),
     ("sea_estatus_task_work", {"errors": 2, "simultaneous": 1}),
@@ -249,6 +276,8 @@ def main() -> None:
     if not args.quick:
         print()
         bounded_table(PLAIN_LIMIT)
+    print()
+    naive_table()
     if args.variants:
         print()
         variants_table(args.variants)

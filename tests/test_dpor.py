@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import rasmodel as rm
+from benchmarks import naive
 from benchmarks.models import independent, indexer, lastzero, lost_update, readers_writer
 from benchmarks.traces import count_traces
 from rasmodel.execution import Execution, Run, Selection, execute
@@ -444,3 +445,17 @@ def test_bounded_search_memory_grows_with_depth_not_with_executions() -> None:
         tracemalloc.stop()
     assert result.stats.executions == 750
     assert held[600] - held[150] < 450 * 100, held  # under 100 bytes an execution
+
+
+@pytest.mark.parametrize(
+    ("bare", "model"),
+    [
+        (lambda: naive.independent(3, 2), lambda: independent(3, 2)),
+        (lambda: naive.lost_update(3), lambda: lost_update(3)),
+    ],
+)
+def test_the_naive_explorer_runs_what_plain_enumeration_runs(bare, model) -> None:
+    """The floor the benchmarks measure per-step cost against does the same work."""
+    executions, _ = naive.explore(*bare())
+    result = rm.check(model(), reduction="none", minimize=False)
+    assert result.stats.executions == executions
