@@ -116,3 +116,15 @@ def test_the_trace_check_counts_the_traces_a_search_missed() -> None:
     assert compare_traces(model, truth, explored) == []
     assert compare_traces(model, truth, explored[:-1]) == [f"1 of {len(explored)} traces missed"]
     assert compare_traces(model, truth, explored + explored[:1]) == []
+
+
+@pytest.mark.parametrize("name", ["failing_sleeper.py", "woken_sleeper.py"])
+def test_dpor_explores_every_trace_of_a_model_it_once_missed_a_trace_of(name: str) -> None:
+    from rasmodel.loader import load_model
+    from tests.soundness.compare import compare_traces
+    from tests.soundness.oracle import enumerate_all
+
+    model = load_model(str(FINDINGS / name))
+    explored: list = []
+    rm.check(model, minimize=False, observer=explored.append)
+    assert compare_traces(model, enumerate_all(model), explored) == []

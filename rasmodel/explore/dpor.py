@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from rasmodel.choices import RUN, Point
 from rasmodel.execution import Execution, ExitReason, Prune
-from rasmodel.explore.happens_before import Access, HappensBefore, independent
+from rasmodel.explore.happens_before import ENDS, Access, HappensBefore, independent
 from rasmodel.explore.path import Branch, Path, Touched
 from rasmodel.explore.wakeup import WakeupNode, WakeupSequence, covered_by_sleep, insert
 from rasmodel.sim.env import TIMERS_KEY, Env
@@ -73,6 +73,8 @@ class Visibility:
             extra.append(TRACE_KEY)
         if self.observed and not writes.isdisjoint(self.observed):
             extra.append(VISIBLE_KEY)
+        if step.failed:
+            extra.append(ENDS)  # see `wakeup.WakeupSequence.after`
         if extra:
             writes = writes.union(extra)
         causes = (step.cause,) if step.cause >= 0 else ()

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 Clock = dict[str, int]
+ENDS = "@ends"  # written by a step that raised: nothing runs after it
 
 
 @dataclass(slots=True)

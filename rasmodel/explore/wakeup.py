@@ -17,7 +17,9 @@ where the paper's events each touch what the program text fixes:
   back to the sequence; here a step of it may touch less than it did and not race).
 - An actor that does not take part in a sequence covers it only if it touches none
   of the keys the sequence touches (the paper: if it commutes with it). A step that
-  only read a key may write it in another order of the same steps.
+  only read a key may write it in another order of the same steps. Nor does it
+  cover the sequence if its step raised: that ends the execution, so no order in
+  which it runs first goes on to run the sequence.
   `HappensBefore.displaced_races` covers the other place the paper relies on
   footprints that do not change.
 
@@ -33,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rasmodel.explore.happens_before import Access, HappensBefore, independent
+from rasmodel.explore.happens_before import ENDS, Access, HappensBefore, independent
 from rasmodel.explore.path import Branch, Touched
 
 Options = tuple[Any, ...]
@@ -94,7 +96,8 @@ class WakeupSequence:
         """What remains to run once `actor` took its next step first (with `options`,
         or any when None), or None when that does not start the sequence up to
         reordering: its step there must be an initial one, or touch nothing the
-        sequence touches."""
+        sequence touches and not raise (a step that raised ends the execution, so
+        the sequence never runs after it)."""
         position = self.first_of(actor)
         if position is not None:
             if not self.initial(position):
@@ -102,7 +105,7 @@ class WakeupSequence:
             if options is not None and options != self.options_at(position):
                 return None
             return self.without(position)
-        if touched is None:
+        if touched is None or ENDS in touched[1]:
             return None
         return self if self.untouched_by(touched) else None
 
