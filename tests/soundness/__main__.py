@@ -2,13 +2,15 @@
 
 Prints a progress line, then the feature mix (how many programs used each feature),
 how many were skipped and why, the time, and every disagreement; each disagreeing
-program is written (shrunk with `--shrink`) to `--out` as a model file.
+program is written (shrunk with `--shrink`) to `--out` as a model file. Ctrl-C
+(SIGINT) stops the run and prints the same summary for the programs done so far.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from collections import Counter
@@ -22,6 +24,11 @@ def _run(seed: int) -> tuple[int, list[str], str, frozenset[str], int, int]:
     program = generate(seed)
     report = check_program(program, samplers=seed % 3 == 0, plain=seed % 5 == 0)
     return seed, report.problems, report.skipped, program.features, report.runs, report.dpor
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops and reports what was done."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     skipped: Counter[str] = Counter()
     failures: list[tuple[int, list[str]]] = []
     runs = dpor = done = 0
-    with ProcessPoolExecutor(args.jobs) as pool:
+    interrupted = False
+    pool = ProcessPoolExecutor(args.jobs, initializer=_ignore_sigint)
+    try:
         for seed, problems, skip, features, oracle_runs, dpor_runs in pool.map(
             _run, seeds, chunksize=4
         ):
@@ -61,9 +70,17 @@ def main(argv: list[str] | None = None) -> int:
                     file=sys.stderr,
                     flush=True,
                 )
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
     elapsed = time.monotonic() - start
     checked = done - sum(skipped.values())
-    print(f"\n{done} programs in {elapsed:.0f} s: {checked} checked, {len(failures)} disagree")
+    stopped = f" (interrupted: seeds {args.seed}..{args.seed + done - 1})" if interrupted else ""
+    print(
+        f"\n{done} programs in {elapsed:.0f} s{stopped}: {checked} checked, "
+        f"{len(failures)} disagree"
+    )
     print(f"oracle executions {runs:,}, DPOR executions {dpor:,}")
     for reason, count in skipped.most_common():
         print(f"  skipped ({reason}): {count}")
