@@ -118,7 +118,7 @@ def test_the_trace_check_counts_the_traces_a_search_missed() -> None:
     assert compare_traces(model, truth, explored + explored[:1]) == []
 
 
-@pytest.mark.parametrize("name", ["failing_sleeper.py", "woken_sleeper.py"])
+@pytest.mark.parametrize("name", ["condition_count.py", "failing_sleeper.py", "woken_sleeper.py"])
 def test_dpor_explores_every_trace_of_a_model_it_once_missed_a_trace_of(name: str) -> None:
     from rasmodel.loader import load_model
     from tests.soundness.compare import compare_traces

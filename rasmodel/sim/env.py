@@ -829,7 +829,22 @@ def _keeps_alive(event: Any) -> bool:
     return False
 
 
-_COMMUTING = (Process._resume, Condition._check, Condition._build_value)
+_original_check = Condition._check
+
+
+def _condition_check(self: Any, event: Any) -> None:
+    """A condition counts the events of it that were processed, and the count
+    decides whether it triggers: each check reads and writes the condition, also
+    when it does not trigger yet."""
+    key = self._rm_key
+    if key is not None:
+        footprint = self.env.footprint
+        footprint.reads.add(key)
+        footprint.writes.add(key)
+    _original_check(self, event)
+
+
+_COMMUTING = (Process._resume, _condition_check, Condition._build_value)
 
 
 def _commuting(callbacks: list[Any]) -> bool:
@@ -910,6 +925,7 @@ def _track_events() -> None:
     base.defused = property(defused.fget, _defused_setter)  # type: ignore[assignment]
     base.processed = property(_processed)  # type: ignore[assignment]
     base.trigger = _trigger  # type: ignore[method-assign]
+    Condition._check = _condition_check  # type: ignore[method-assign]
 
 
 # --------------------------------------------------- SimPy resources, tracked
