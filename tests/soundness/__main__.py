@@ -3,7 +3,8 @@
 Prints a progress line, then the feature mix (how many programs used each feature),
 how many were skipped and why, the time, and every disagreement; each disagreeing
 program is written (shrunk with `--shrink`) to `--out` as a model file. Ctrl-C
-(SIGINT) stops the run and prints the same summary for the programs done so far.
+(SIGINT) is meant to stop the run and print the same summary for the programs done
+so far: it does with `--jobs 1`; with more jobs it was once seen not to stop.
 """
 
 from __future__ import annotations
