@@ -222,7 +222,7 @@ class DporPath(Path):
             return []
         node = self.runs[-1].node
         branch = self.branches[node]
-        options = tuple(b.chosen for b in self.branches[node + 1 : pos])
+        options = self._options_between(node, pos)
         for taken in branch.wakeup.get(branch.chosen, ()):
             if taken.options == options:
                 return taken.children
@@ -288,10 +288,11 @@ class DporPath(Path):
     def _run_options(self) -> list[tuple[int, ...]]:
         """For each run, the options its `choose`s took (the branches after its first)."""
         starts = [run.node for run in self.runs] + [len(self.branches)]
-        return [
-            tuple(b.chosen for b in self.branches[start + 1 : end] if b.kind != RUN)
-            for start, end in zip(starts, starts[1:], strict=False)
-        ]
+        return [self._options_between(a, b) for a, b in zip(starts, starts[1:], strict=False)]
+
+    def _options_between(self, start: int, end: int) -> tuple[int, ...]:
+        """The options the `choose`s between branch `start` (a run's first) and `end` took."""
+        return tuple(b.chosen for b in self.branches[start + 1 : end] if b.kind != RUN)
 
     def _rebuild(self, execution: Execution) -> None:
         """The first execution's accesses and footprints, with what invariants were
