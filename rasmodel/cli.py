@@ -76,6 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
         "steps (every equivalence class is still explored); none explores every interleaving",
     )
     check.add_argument(
+        "--cache",
+        default="off",
+        choices=["on", "off"],
+        help="dfs only: on keeps the states explored and cuts an execution that reaches "
+        "one again (its futures were explored from there); off (default) is stateless. "
+        "Not used with --preemption-bound; see docs/cache.md",
+    )
+    check.add_argument(
         "--cross-check",
         action="store_true",
         help="run both --reduction dpor and none, and fail (exit 2) if the verdicts or the "
@@ -250,6 +258,7 @@ def _check(args: argparse.Namespace) -> int:
         "params": args.params,
         "strategy": args.strategy,
         "reduction": args.reduction,
+        "cache": args.cache,
         "seed": args.seed,
         "pct_depth": args.pct_depth,
         "max_depth": args.max_depth,

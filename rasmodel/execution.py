@@ -9,7 +9,7 @@ is kept about an execution is attached as observers (the run itself is one).
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,7 @@ class ExitReason(enum.Enum):
     FAILED = "failed"
     DEPTH = "depth"
     PRUNED = "pruned"
+    CACHED = "cached"
     PREFIX = "prefix"
     DECIDED = "decided"
 
@@ -45,6 +46,7 @@ class ExitReason(enum.Enum):
             "failed": "a process raised an exception",
             "depth": "hit the --max-depth bound",
             "pruned": "was cut short by the search strategy",
+            "cached": "reached a state the search had explored before",
             "prefix": "replayed its whole choice sequence",
             "decided": "every property checked had already failed in it",
         }[self.value]
@@ -52,6 +54,10 @@ class ExitReason(enum.Enum):
 
 class Prune(Exception):
     """Raised by a run to abandon the current execution (redundant by reduction)."""
+
+
+class CacheHit(Exception):
+    """Raised by a run at a state explored before: the rest of the execution is covered."""
 
 
 class StopExecution(Exception):
@@ -77,6 +83,10 @@ class Run(Observer):
     def choose(self, point: Point) -> int:
         """The option to take at `point` (an index into `point.options`)."""
         raise NotImplementedError
+
+    def attach(self, env: Env, holding: Callable[[], Any]) -> None:
+        """Before the first choice: the execution's env, and what its properties hold
+        (for a state cache's keys)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +247,7 @@ class _Runner:
         properties = self.properties
         system = properties.system = self._build(env)
         properties.env = env
+        self.run_.attach(env, properties.holding)
         reason = ExitReason.COMPLETE
         try:
             env.start(self.model.build_fn)
@@ -249,6 +260,8 @@ class _Runner:
             properties.failed_step(failure, env.step_index)
         except Prune:
             reason = ExitReason.PRUNED
+        except CacheHit:
+            reason = ExitReason.CACHED
         except StopExecution:
             reason = ExitReason.PREFIX
         blocked = _blocked(env) if reason is ExitReason.DEADLOCK else ()
@@ -347,6 +360,7 @@ class _Properties(Observer):
         self.system: Any = None
         self.env: Env | None = None
         self.monitors: list[tuple[Property, Monitor]] = [(p, p.monitor()) for p in selection.traces]
+        self.watched = watched_kinds(selection)
         self.violations: list[Violation] = []
         self.failed: set[str] = set()
         self.observed: set[str] = set()  # keys the invariants read
@@ -354,6 +368,19 @@ class _Properties(Observer):
     def on_step(self, step: Step, env: Env) -> None:
         if self.selection.invariants:
             self.check_invariants(step.index)
+
+    def holding(self) -> tuple[Any, ...]:
+        """What decides the verdicts still to come, besides the env: the properties
+        failed so far, the trace monitors' state, the trace they may read (without
+        step numbers, which reordering changes) and the system the build returned."""
+        watched = self.watched
+        trace = tuple(
+            (e.time, e.actor, e.context, e.kind, e.data)
+            for e in (self.env.trace if self.env is not None else ())
+            if watched is None or e.kind in watched
+        )
+        monitors = tuple((p.name, m) for p, m in self.monitors if p.name not in self.failed)
+        return (tuple(sorted(self.failed)), monitors, trace, self.system)
 
     def on_emit(self, event: TraceEvent) -> None:
         for prop, monitor in self.monitors:
@@ -409,6 +436,17 @@ class _Properties(Observer):
     def _violate(self, name: str, message: str, step: int) -> None:
         self.failed.add(name)
         self.violations.append(Violation(name, message, step, len(self.choices)))
+
+
+def watched_kinds(selection: Selection) -> frozenset[str] | None:
+    """The emitted kinds the selected trace properties read (None: all of them)."""
+    kinds: set[str] = set()
+    for prop in selection.traces:
+        reads = prop.reads_emits
+        if reads is None:
+            return None
+        kinds |= reads
+    return frozenset(kinds)
 
 
 def _blocked(env: Env) -> tuple[Blocked, ...]:

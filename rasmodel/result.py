@@ -143,6 +143,9 @@ class Stats:
     pruned: int = 0
     max_depth_seen: int = 0
     depth_bound_hit: int = 0
+    cached: int = 0  # runs cut at a state explored before (`--cache on`)
+    keyed: int = 0  # scheduling points the state cache could key
+    unkeyed: int = 0  # and those it could not (explored without it)
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,7 @@ class Result:
     stopped_by: str | None = None
     hints: tuple[str, ...] = field(default=())
     final_states: frozenset[Any] | None = None  # with collect_states=True
+    cache: str = "off"  # "on", or why the state cache was off
 
     @property
     def ok(self) -> bool:

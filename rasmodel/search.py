@@ -15,11 +15,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from rasmodel.errors import ModelError, RasmodelError, UsageError
-from rasmodel.execution import Execution, ExitReason, Limits, Run, Selection, Violation, execute
+from rasmodel.execution import (
+    Execution,
+    ExitReason,
+    Limits,
+    Run,
+    Selection,
+    Violation,
+    execute,
+    watched_kinds,
+)
+from rasmodel.explore.cache import StateCache
 from rasmodel.explore.determinism import Deterministic
 from rasmodel.explore.dfs import DepthFirst
 from rasmodel.explore.dpor import DporPath, Visibility
 from rasmodel.explore.hypothesis import HypothesisSearch
+from rasmodel.explore.path import Path
 from rasmodel.explore.pct import Pct
 from rasmodel.explore.random import RandomWalk
 from rasmodel.explore.replay import Replay
@@ -34,6 +45,7 @@ from rasmodel.watchdog import Watchdog
 STRATEGIES = ("dfs", "random", "pct", "hypothesis")
 RANDOM_EXECUTIONS = 1000  # default --max-executions of the random strategies
 REDUCTIONS = ("dpor", "none")
+CACHES = ("on", "off")
 
 LIVELOCK_WINDOW = 32
 
@@ -55,6 +67,12 @@ DEPTH_HINT = (
 )
 
 
+CACHE_HINT = (
+    "The state cache could not key {unkeyed} state(s) ({reason}); the search went on "
+    "from them without the cache, so the verdicts are unaffected, only the time."
+)
+
+
 @dataclass(frozen=True)
 class Options:
     """Search options; see `rasmodel check --help` for each."""
@@ -63,6 +81,7 @@ class Options:
     params: Mapping[str, Any] | Sequence[str] = ()
     strategy: str = "dfs"
     reduction: str = "dpor"
+    cache: str = "off"
     max_depth: int = 1000
     max_executions: int | None = None
     time_limit: float | None = None
@@ -85,6 +104,8 @@ class Options:
             raise UsageError(
                 f"unknown reduction {self.reduction!r}; choose one of {', '.join(REDUCTIONS)}."
             )
+        if self.cache not in CACHES:
+            raise UsageError(f"unknown cache setting {self.cache!r}; choose on or off.")
         if not isinstance(self.seed, int):
             raise UsageError("--seed must be an integer.")
         if self.pct_depth < 1:
@@ -136,7 +157,7 @@ def cross_check(model: Model | str, **options: Any) -> Result:
         model = load_model(model)
     options = {**options, "collect_states": True}
     options.pop("reduction", None)
-    plain = check(model, reduction="none", **options)
+    plain = check(model, reduction="none", **{**options, "cache": "off"})
     reduced = check(model, reduction="dpor", **options)
     decided = {Verdict.HOLDS.value, Verdict.VIOLATED.value}
     differences = [
@@ -215,6 +236,7 @@ class Search:
         self.executions = 0
         self.steps = 0
         self.pruned = 0
+        self.cached = 0
         self.depth_hits = 0
         self.livelock: str | None = None
         self.final_states: set[Any] = set()
@@ -233,8 +255,17 @@ class Search:
         exhaustive = strategy.exhaustive and stopped_by in (None, "decided")
         if stopped_by == "decided":
             exhaustive = False
+        cache = getattr(getattr(strategy, "path", None), "cache", None)
         stats = Stats(
-            self.executions, self.steps, seconds, self.pruned, self.deepest, self.depth_hits
+            self.executions,
+            self.steps,
+            seconds,
+            self.pruned,
+            self.deepest,
+            self.depth_hits,
+            self.cached,
+            cache.keyed if cache else 0,
+            cache.unkeyed if cache else 0,
         )
         self.final_stats = stats
         if self.progress is not None:
@@ -246,6 +277,8 @@ class Search:
             hints = (DEPTH_HINT.format(depth=self.opts.max_depth),)
         else:
             hints = ()
+        if cache is not None and cache.unkeyed:
+            hints += (CACHE_HINT.format(unkeyed=cache.unkeyed, reason=cache.reason),)
         return Result(
             self.model.name,
             self.model.path or "",
@@ -266,7 +299,15 @@ class Search:
             stopped_by,
             hints,
             frozenset(self.final_states) if self.opts.collect_states else None,
+            self._cache_setting(cache),
         )
+
+    def _cache_setting(self, cache: StateCache | None) -> str:
+        if self.opts.cache == "off" or self.opts.strategy != "dfs":
+            return "off"
+        if self.opts.preemption_bound is not None:
+            return "off (not used with a preemption bound)"
+        return "on"
 
     # ---------------------------------------------------------------- search
     def _explore(self, strategy: Strategy) -> str | None:
@@ -314,7 +355,9 @@ class Search:
         now = time.monotonic()
         if self.progress is not None and now - self.last_report > 0.1:
             self.last_report = now
-            stats = Stats(self.executions, self.steps, now - self.start, self.pruned)
+            stats = Stats(
+                self.executions, self.steps, now - self.start, self.pruned, cached=self.cached
+            )
             self.progress(stats, len(execution.steps), "")
         self._account(execution)
         return execution
@@ -334,6 +377,8 @@ class Search:
         self.deepest = max(self.deepest, length)
         if execution.reason is ExitReason.PRUNED:
             self.pruned += 1
+        elif execution.reason is ExitReason.CACHED:
+            self.cached += 1
         else:
             self.executions += 1
         if self.opts.collect_states and execution.final_state is not None:
@@ -426,24 +471,20 @@ def make_strategy(opts: Options, selection: Selection, key: str = "") -> Strateg
         return Pct(seed=opts.seed, max_executions=budget, depth=opts.pct_depth)
     if opts.strategy == "hypothesis":
         return HypothesisSearch(seed=opts.seed, max_executions=budget, key=key)
+    cached = opts.cache == "on" and opts.preemption_bound is None
+
+    def cache() -> StateCache | None:
+        return StateCache() if cached else None
+
     if opts.reduction == "none":
-        return DepthFirst(preemption_bound=opts.preemption_bound)
+        return DepthFirst(
+            preemption_bound=opts.preemption_bound, path=lambda bound: Path(bound, cache())
+        )
     visibility = Visibility(watched_kinds(selection))
     return DepthFirst(
         preemption_bound=opts.preemption_bound,
-        path=lambda bound: DporPath(bound, visibility),
+        path=lambda bound: DporPath(bound, visibility, cache()),
     )
-
-
-def watched_kinds(selection: Selection) -> frozenset[str] | None:
-    """The emitted kinds the selected trace properties read (None: all of them)."""
-    kinds: set[str] = set()
-    for prop in selection.traces:
-        reads = prop.reads_emits
-        if reads is None:
-            return None
-        kinds |= reads
-    return frozenset(kinds)
 
 
 def replay(

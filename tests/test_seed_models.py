@@ -29,8 +29,9 @@ TABLE = {
     "sea_estatus_task_work.py": (H, H, H, H, H),
 }
 # The workqueue design is the largest (about 40 s at its defaults): the fast suite
-# checks it without the migration, the slow one at the defaults.
-FAST = {"sea_estatus_workqueue.py": {"migrations": 0}}
+# checks it without the migration and the preemption (the same row, in about 8 s), the
+# slow one at the defaults.
+FAST = {"sea_estatus_workqueue.py": {"migrations": 0, "preemptions": 0}}
 
 
 def _check_row(result: rm.Result, file: str) -> rm.Result:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from rasmodel.choices import RUN, Point
 from rasmodel.execution import Execution, ExitReason, Prune
+from rasmodel.explore.cache import StateCache
 from rasmodel.explore.happens_before import ENDS, Access, HappensBefore, independent
 from rasmodel.explore.path import Branch, Path, Touched
 from rasmodel.explore.wakeup import WakeupNode, WakeupSequence, covered_by_sleep, insert
@@ -116,8 +117,10 @@ class _Run:
 class DporPath(Path):
     """A path that adds branch options from races instead of trying every enabled actor."""
 
-    def __init__(self, bound: int | None, visibility: Visibility) -> None:
-        super().__init__(bound)
+    def __init__(
+        self, bound: int | None, visibility: Visibility, cache: StateCache | None = None
+    ) -> None:
+        super().__init__(bound, cache)
         self.visibility = visibility
         self.runs: list[_Run] = []
         self.run_of: list[int] = []  # for each step, the run it belongs to
@@ -185,6 +188,9 @@ class DporPath(Path):
             return False
         self.fresh_branch = len(self.branches) - 1
         return True
+
+    def asleep(self) -> frozenset[str]:
+        return frozenset(self.sleepers)
 
     def open(self, pos: int, point: Point) -> Branch:
         if point.kind != RUN:
@@ -265,8 +271,11 @@ class DporPath(Path):
         accesses = [run.access(self.run_of, index) for index, run in enumerate(self.runs)]
         time = accesses[-1].time
         pruned = execution.reason is ExitReason.PRUNED
+        cached = execution.reason is ExitReason.CACHED
+        if cached:
+            self._explore_all()
         for pending in execution.pending:
-            if pruned and pending.enabled:
+            if cached or pruned and pending.enabled:
                 continue  # asleep: what it does from here was explored elsewhere
             keys = pending.guard or frozenset()
             accesses.append(
@@ -284,6 +293,18 @@ class DporPath(Path):
             for sequence in order.displaced_races(run, step):
                 if sequence[-1] >= start:
                     self._reverse(run, WakeupSequence(sequence, order, options))
+
+    def _explore_all(self) -> None:
+        """The execution reached a state explored before, so the races of what follows
+        it are not known here: every scheduling point on the path explores every actor
+        not asleep there (see `explore.cache`)."""
+        for branch in self.branches:
+            if branch.kind != RUN:
+                continue
+            for actor in branch.offered:
+                if actor not in branch.wakeup and actor not in branch.sleep:
+                    branch.order.append(actor)
+                    branch.wakeup[actor] = [WakeupNode(actor, None)]
 
     def _run_options(self) -> list[tuple[int, ...]]:
         """For each run, the options its `choose`s took (the branches after its first)."""

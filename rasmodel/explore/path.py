@@ -13,11 +13,13 @@ records that the bound kept something out).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from rasmodel.choices import CHOOSE, RUN, Point
 from rasmodel.execution import Run
+from rasmodel.explore.cache import Entry, StateCache
 from rasmodel.explore.strategy import diverged
 from rasmodel.sim.env import Env
 from rasmodel.sim.process import Step
@@ -39,6 +41,7 @@ class Branch:
     sleep: dict[str, Touched] = field(default_factory=dict)
     footprints: dict[str, Touched] = field(default_factory=dict)
     wakeup: dict[str, Any] = field(default_factory=dict)  # actor -> its wakeup tree nodes
+    entry: Entry | None = None  # the state cache's record of the state here
 
     @property
     def chosen(self) -> Any:
@@ -73,16 +76,23 @@ class Branch:
 class Path(Run):
     """The run of a depth-first search: replays `branches`, then extends them."""
 
-    def __init__(self, bound: int | None = None) -> None:
+    def __init__(self, bound: int | None = None, cache: StateCache | None = None) -> None:
         self.bound = bound
         self.branches: list[Branch] = []
         self.pos = 0
         self.limited = False
+        self.cache = cache if bound is None else None  # see `explore.cache`
+        self.depth = 0  # steps of the current execution so far
+
+    def attach(self, env: Env, holding: Callable[[], Any]) -> None:
+        if self.cache is not None:
+            self.cache.attach(env, holding)
 
     # ---------------------------------------------------------------- run
     def choose(self, point: Point) -> int:
         pos = self.pos
         if pos == 0:
+            self.depth = 0
             self.begin()
         self.pos += 1
         if pos < len(self.branches):
@@ -94,10 +104,21 @@ class Path(Run):
                     f"{point.describe()}",
                 )
         else:
+            entry = self._visit() if point.kind == RUN and self.cache is not None else None
             branch = self.open(pos, point)
+            branch.entry = entry
             self.branches.append(branch)
         self.entered(pos, branch)
         return branch.index_in(point)
+
+    def _visit(self) -> Entry | None:
+        """Look the state up in the cache (raises `CacheHit` when it is covered)."""
+        assert self.cache is not None
+        return self.cache.visit(self.asleep(), self.depth)
+
+    def asleep(self) -> frozenset[str]:
+        """The actors asleep at the scheduling point about to open."""
+        return frozenset()
 
     def begin(self) -> None:
         """Called at the first choice of every execution."""
@@ -137,6 +158,7 @@ class Path(Run):
         """The step's writes depend on every choice made up to its end, so their
         fingerprint belongs to the last branch the step took; a replayed step that
         writes other values means the model is not deterministic."""
+        self.depth += 1
         branch = self.branches[self.pos - 1]
         value = env.writes_fingerprint(step.writes) if step.writes else 0
         if branch.fingerprint is None:
@@ -166,6 +188,8 @@ class Path(Run):
                     branch.fingerprint = None
                     self.pos = 0
                     return True
+            if branch.entry is not None:
+                branch.entry.done = True  # every execution from its state was explored
             branches.pop()
         return False
 

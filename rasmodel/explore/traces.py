@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from rasmodel.choices import RUN
-from rasmodel.execution import Execution, ExitReason, Selection
+from rasmodel.execution import Execution, ExitReason, Selection, watched_kinds
 from rasmodel.explore.dpor import Visibility
 from rasmodel.explore.happens_before import Access, HappensBefore, foata_form
 
@@ -32,8 +32,6 @@ def step_names(execution: Execution) -> list[tuple[Any, ...]]:
 
 def visibility_of(selection: Selection, executions: Iterable[Execution]) -> Visibility:
     """The visibility a search of `selection` ends with, having run `executions`."""
-    from rasmodel.search import watched_kinds  # search imports the explorers
-
     visibility = Visibility(watched_kinds(selection))
     for execution in executions:
         visibility.learn(execution)
@@ -46,7 +44,7 @@ def trace_forms(executions: Iterable[Execution], visibility: Visibility) -> set[
     return {
         trace_form(execution, visibility)
         for execution in executions
-        if execution.reason is not ExitReason.PRUNED
+        if execution.reason not in (ExitReason.PRUNED, ExitReason.CACHED)
     }
 
 

@@ -23,6 +23,7 @@ def result_json(result: Result, written: dict[str, str] | None = None) -> dict[s
         "strategy": result.strategy,
         "reduction": result.reduction,
         "bounds": dict(result.bounds),
+        "cache": result.cache,
         "exhaustive": result.exhaustive,
         "stopped_by": result.stopped_by,
         "stats": {
@@ -30,6 +31,7 @@ def result_json(result: Result, written: dict[str, str] | None = None) -> dict[s
             "steps": result.stats.steps,
             "seconds": round(result.stats.seconds, 4),
             "pruned": result.stats.pruned,
+            "cached": result.stats.cached,
             "max_depth_seen": result.stats.max_depth_seen,
             "depth_bound_hit": result.stats.depth_bound_hit,
         },

@@ -8,7 +8,7 @@ from typing import Any
 from rasmodel import __version__
 from rasmodel.choices import RUN
 from rasmodel.execution import Execution
-from rasmodel.result import Counterexample, Result, Verdict
+from rasmodel.result import Counterexample, Result, Stats, Verdict
 from rasmodel.sim.process import Step
 
 _MARK = {
@@ -48,14 +48,24 @@ def _header(result: Result) -> str:
         f"rasmodel {__version__}: {result.model_name} ({result.model_path}) "
         f"{format_params(result.params)}\n"
         f"{_strategy(result)}: {stats.executions} executions"
-        + (f" (+{stats.pruned} pruned)" if stats.pruned else "")
+        + _cut(stats)
         + f", {stats.steps} steps, {stats.seconds:.2f} s; {scope}"
     )
 
 
+def _cut(stats: Stats) -> str:
+    """The runs cut short, which the executions do not count."""
+    parts = [f"+{stats.pruned} pruned"] if stats.pruned else []
+    if stats.cached:
+        parts.append(f"+{stats.cached} cut at explored states")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
 def _strategy(result: Result) -> str:
     if result.strategy == "dfs":
-        return "dfs" + (" with dpor" if result.reduction == "dpor" else ", no reduction")
+        reduction = " with dpor" if result.reduction == "dpor" else ", no reduction"
+        cache = ", state cache" if result.cache == "on" else ""
+        return "dfs" + reduction + cache
     seed = result.bounds.get("seed")
     return f"{result.strategy} search (seed {seed})"
 

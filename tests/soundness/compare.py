@@ -1,7 +1,7 @@
 """Hold every strategy, reduction and bound of rasmodel to the oracle on one program.
 
-- exhaustive search with and without DPOR: the oracle's verdicts and the same set of
-  canonical final states;
+- exhaustive search with and without DPOR, with and without the state cache: the
+  oracle's verdicts and the same set of canonical final states;
 - `--preemption-bound k`, reduced and not: the properties violated by some prefix with
   at most k preemptions, and the final states of runs with at most k preemptions;
 - random, PCT and Hypothesis: never a violation or a final state the oracle lacks.
@@ -82,8 +82,10 @@ def _checks(*, samplers: bool, plain: bool) -> Iterator[tuple[str, dict[str, Any
     """(label, options of rm.check, how its result must relate to the oracle's)."""
     depth = {"max_depth": 150}
     yield "dpor", {"reduction": "dpor", **depth}, _exhaustive
+    yield "dpor cache", {"reduction": "dpor", "cache": "on", **depth}, _exhaustive
     if plain:
         yield "plain", {"reduction": "none", **depth}, _exhaustive
+        yield "plain cache", {"reduction": "none", "cache": "on", **depth}, _exhaustive
     for bound in BOUNDS:
         for reduction in ("dpor", "none"):
             options = {"reduction": reduction, "preemption_bound": bound, **depth}

@@ -1,0 +1,338 @@
+"""The state of an execution at a scheduling point, as one hashable key.
+
+A state cache may skip a state only if everything that decides what can happen from
+it is in its key: tracked state, SimPy's events, resources and timer heap, and for
+each process where it stands. A process stands in its generator's frame: the
+instruction it is suspended at, its locals, and its value stack (the iterator of a
+`for` loop, the sub-generator of a `yield from`, the `__exit__` of a `with` block),
+read through the garbage collector's view of the frame (CPython 3.11+; see
+`_frame`). Everything reachable from there is keyed by value, with sharing: two
+names bound to one list differ from two equal lists. Functions are keyed by their
+code, defaults, closure cells and the module globals their code names.
+
+Two things are left out on purpose, as the reduction leaves them out: step numbers
+(reordering independent steps renumbers them) and the footprint of the last step.
+What cannot be keyed (an object of a C type that neither pickles nor exposes its
+state, an unknown frame layout) raises `Unkeyable`: that state is explored without
+the cache. State kept where no process and no tracked object reaches it, such as a
+module-level list a helper function mutates, is not seen: `--cache off` for such
+models (see docs/cache.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import sys
+import types
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
+
+import simpy
+from simpy import core as simpy_core
+from simpy import events as simpy_events
+
+from rasmodel.sim.footprint import Footprint
+from rasmodel.sim.state import Queue, Var
+
+# Env fields that are bookkeeping of the execution or the step, not state.
+_ENV_SKIP = frozenset(
+    {
+        "_hooks",
+        "footprint",
+        "steps",
+        "_step_index",
+        "_trace",
+        "_eid",
+        "_active_proc",
+        "_owner",
+        "_in_guard",
+        "_resource_depth",
+        "_advancing",
+        "_failure",
+        "_last_actor",
+        "_queue",
+        "_now",
+    }
+)
+# Per-object bookkeeping the reduction reads, not the model (which step caused it).
+_ATTR_SKIP = frozenset({"_rasmodel_cause"})
+_SCALARS = frozenset({int, str, type(None), bytes})
+
+
+class Unkeyable(Exception):
+    """Some part of the state cannot be keyed soundly."""
+
+
+class Keying:
+    """Builds state keys; one per search (it remembers what it learned about code)."""
+
+    def __init__(self, constants: Iterable[Any] = ()) -> None:
+        self._globals: dict[int, tuple[types.CodeType, tuple[str, ...]]] = {}
+        self._constants: dict[int, str] = {}
+        for module in (simpy_events, simpy_core, simpy):
+            for name, value in vars(module).items():
+                if not isinstance(value, (types.ModuleType, type, types.FunctionType)):
+                    self._constants.setdefault(id(value), f"{module.__name__}.{name}")
+        for value in constants:
+            self._constants[id(value)] = f"constant {type(value).__name__}"
+        self.available = _frame_layout_ok()
+
+    def key(self, env: Any, extra: Any = (), *, last_actor: bool = False) -> Hashable:
+        """The key of `env`'s state (plus `extra`: what the properties hold); raises
+        `Unkeyable`."""
+        if not self.available:
+            raise Unkeyable("this Python's generator frames are not understood")
+        walk = _Walk(self, env)
+        return walk.env(last_actor), walk.of(extra)
+
+    def names_of(self, code: types.CodeType) -> tuple[str, ...]:
+        """The names `code` may load as globals (co_names covers attributes too)."""
+        known = self._globals.get(id(code))
+        if known is None:
+            known = (code, tuple(code.co_names))
+            self._globals[id(code)] = known  # the code object is kept alive with it
+        return known[1]
+
+    def constant(self, value: Any) -> str | None:
+        return self._constants.get(id(value))
+
+
+class _Walk:
+    """One key: a depth-first walk of the object graph, each object once."""
+
+    def __init__(self, keying: Keying, env: Any) -> None:
+        self.keying = keying
+        self.env_obj = env
+        self.memo: dict[int, int] = {}
+        self.alive: list[Any] = []  # keeps walked objects alive so ids stay unique
+        footprint = env.footprint
+        self.fixed: dict[int, Any] = {
+            id(env): ("env",),
+            id(footprint): ("footprint",),
+            id(footprint.reads): ("footprint",),
+            id(footprint.writes): ("footprint",),
+            id(footprint.emits): ("footprint",),
+        }
+
+    # ------------------------------------------------------------ the Env
+    def env(self, last_actor: bool) -> Any:
+        env = self.env_obj
+        queue = sorted(env._queue, key=lambda entry: entry[:3])
+        fields = tuple(
+            (name, self.of(value))
+            for name, value in vars(env).items()
+            if name not in _ENV_SKIP and not _bound_to(value, env)
+        )
+        timers = tuple((at, priority, self.of(event)) for at, priority, _, event in queue)
+        last = env._last_actor if last_actor else None
+        return (env._now, timers, fields, last)
+
+    # ------------------------------------------------------------ values
+    def of(self, value: Any) -> Any:  # noqa: C901 - one branch per kind of value
+        kind = type(value)
+        if kind in _SCALARS:
+            return value
+        if kind is bool or kind is float or kind is complex:
+            return (kind.__name__, value)
+        if kind is tuple:
+            return ("T", tuple(self.of(v) for v in value))
+        fixed = self.fixed.get(id(value))
+        if fixed is not None:
+            return fixed
+        constant = self.keying.constant(value)
+        if constant is not None:
+            return ("K", constant)
+        if isinstance(value, types.ModuleType):
+            return ("mod", value.__name__)
+        if isinstance(value, type):
+            return ("type", value.__module__, value.__qualname__)
+        if isinstance(value, types.CodeType):
+            self.keying.names_of(value)  # keeps it alive: its id is its key
+            return ("C", id(value))
+        index = self.memo.get(id(value))
+        if index is not None:
+            return ("@", index)
+        index = self.memo[id(value)] = len(self.memo)
+        self.alive.append(value)
+        return (index, self._object(value))
+
+    def _object(self, value: Any) -> Any:  # noqa: C901 - one branch per kind of object
+        kind = type(value)
+        if kind is Var:
+            return ("var", value.key, self.of(value._value))
+        if kind is Queue:
+            return ("queue", value.key, tuple(self.of(v) for v in value._items))
+        if kind is list:
+            return ("L", tuple(self.of(v) for v in value))
+        if kind is dict:
+            return ("D", tuple((self.of(k), self.of(v)) for k, v in value.items()))
+        if kind is set or kind is frozenset:
+            return (kind.__name__, tuple(self.of(v) for v in value))  # iteration order
+        if kind is deque:
+            return ("Q", value.maxlen, tuple(self.of(v) for v in value))
+        if kind is types.GeneratorType:
+            return self._generator(value)
+        if kind is types.FunctionType:
+            return self._function(value)
+        if kind is types.MethodType:
+            return ("m", self.of(value.__self__), self.of(value.__func__))
+        if kind is types.CellType:
+            try:
+                return ("cell", self.of(value.cell_contents))
+            except ValueError:
+                return ("cell",)
+        if kind is types.BuiltinFunctionType or kind is types.MethodWrapperType:
+            owner = value.__self__
+            bound = None if isinstance(owner, types.ModuleType) else self.of(owner)
+            return ("b", value.__name__, bound)
+        if isinstance(value, Footprint):
+            return ("footprint",)
+        return self._instance(value)
+
+    def _instance(self, value: Any) -> Any:
+        kind = type(value)
+        state = getattr(value, "__dict__", None)
+        slots = _slots(kind)  # type: ignore[arg-type]  # classes are hashable
+        base = _builtin_base(kind)  # type: ignore[arg-type]
+        parts: list[Any] = []
+        if base is BaseException:
+            parts.append(("args", self.of(value.args)))
+        elif base in _CONTAINERS:
+            parts.append(("items", self.of(_CONTAINERS[base](value))))
+        elif base is not object or (state is None and not slots and kind is not object):
+            return ("R", kind.__module__, kind.__qualname__, self._reduced(value))
+        if state is not None:
+            parts.extend(
+                (name, self.of(item)) for name, item in state.items() if name not in _ATTR_SKIP
+            )
+        for name in slots:
+            item = getattr(value, name, _UNSET)
+            parts.append((name, _UNSET_KEY if item is _UNSET else self.of(item)))
+        return ("O", kind.__module__, kind.__qualname__, tuple(parts))
+
+    def _reduced(self, value: Any) -> Any:
+        """An object of a C type (an iterator, a deque iterator): what it pickles to."""
+        try:
+            reduced = value.__reduce_ex__(4)
+        except Exception as error:
+            raise Unkeyable(f"a {type(value).__name__} cannot be keyed ({error})") from None
+        if isinstance(reduced, str):
+            return ("global", reduced)
+        return self.of(tuple(reduced))
+
+    def _function(self, fn: types.FunctionType) -> Any:
+        code = fn.__code__
+        return (
+            "fn",
+            self.of(code),
+            self.of(fn.__defaults__),
+            self.of(fn.__kwdefaults__),
+            self.of(fn.__closure__),
+            self._globals(code, fn.__globals__),
+        )
+
+    def _generator(self, gen: types.GeneratorType) -> Any:
+        code = gen.gi_code
+        frame = gen.gi_frame
+        if frame is None:
+            return ("gen", self.of(code), "done")
+        names = tuple(frame.f_locals.items())  # materialise the locals first
+        slots = _frame(gen, code)
+        return (
+            "gen",
+            self.of(code),
+            frame.f_lasti,
+            tuple((name, self.of(item)) for name, item in names),
+            tuple(self.of(item) for item in slots),
+            self._globals(code, frame.f_globals),
+        )
+
+    def _globals(self, code: types.CodeType, namespace: dict[str, Any]) -> Any:
+        """The module globals `code` names, by value (a function there by its code
+        and what it names in turn)."""
+        found = []
+        for name in self.keying.names_of(code):
+            if name in namespace:
+                value = namespace[name]
+                if not isinstance(value, types.ModuleType):
+                    found.append((name, self.of(value)))
+        return tuple(found)
+
+
+_UNSET = object()
+_UNSET_KEY = ("unset",)
+_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class created at run time ...
+_IMMUTABLE = 1 << 8  # Py_TPFLAGS_IMMUTABLETYPE: ... unless C code made it (3.10+)
+_CONTAINERS: dict[type, Callable[[Any], Any]] = {
+    list: list,
+    tuple: tuple,
+    dict: lambda d: list(dict.items(d)),
+    set: list,
+    frozenset: list,
+    deque: list,
+}
+
+
+@functools.cache
+def _builtin_base(kind: type) -> type:
+    """The first class in `kind`'s MRO that is not defined in Python (`object` for a
+    plain class): its instances hold state there that `__dict__` does not show."""
+    for klass in kind.__mro__:
+        flags = klass.__flags__
+        if not flags & _HEAPTYPE or flags & _IMMUTABLE:
+            if issubclass(klass, BaseException):
+                return BaseException
+            return klass
+    return object
+
+
+@functools.cache
+def _slots(kind: type) -> tuple[str, ...]:
+    names: list[str] = []
+    for klass in kind.__mro__:
+        for name in klass.__dict__.get("__slots__", ()):
+            if name not in ("__dict__", "__weakref__"):
+                names.append(name)
+    return tuple(names)
+
+
+def _bound_to(value: Any, env: Any) -> bool:
+    """A method SimPy bound to the env at its creation (`env.timeout`, ...)."""
+    return isinstance(value, types.MethodType) and value.__self__ is env
+
+
+def _frame(gen: types.GeneratorType, code: types.CodeType) -> list[Any]:
+    """What the generator's frame holds: its local slots and value stack, as the
+    garbage collector sees them (CPython 3.11+: the generator's code, name and
+    qualname, then the frame's object and locals dict, function and code, then
+    every slot in order)."""
+    refs = gc.get_referents(gen)
+    last = -1
+    for index, ref in enumerate(refs):
+        if ref is code:
+            last = index
+    if last <= 0:
+        raise Unkeyable("the generator's frame is laid out in a way rasmodel does not know")
+    return refs[last + 1 :]
+
+
+def _frame_layout_ok() -> bool:
+    """Whether `_frame` finds the value stack on this Python: a `for` loop's iterator
+    must be among what it returns."""
+    if sys.implementation.name != "cpython" or sys.version_info < (3, 11):
+        return False
+    items = [10, 20]
+
+    def probe() -> Any:
+        for item in items:  # noqa: UP028 - the loop's iterator is what is probed
+            yield item
+
+    gen = probe()
+    next(gen)
+    try:
+        slots = _frame(gen, gen.gi_code)
+    except Unkeyable:
+        return False
+    return any(type(s).__name__ == "list_iterator" for s in slots) and 10 in slots

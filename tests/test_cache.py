@@ -1,0 +1,158 @@
+"""The state cache (`--cache on`): its keys tell apart states that can behave
+differently, and a search with it reaches the verdicts and final states of one without."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import rasmodel as rm
+from rasmodel.sim.footprint import Footprint
+from rasmodel.sim.statekey import Keying, _Walk
+from tests.conftest import EXAMPLES, ROOT, run_cli
+
+MODELS = sorted(
+    [
+        *EXAMPLES.glob("*.py"),
+        *(ROOT / "tests" / "models" / "soundness").glob("*.py"),
+        ROOT / "models" / "mce_task_work.py",
+    ]
+)
+PLAIN_TOO_BIG = {"printk_in_nmi.py", "mce_task_work.py"}  # without a reduction
+
+
+class _Env:
+    """Just enough of an Env for keying loose values."""
+
+    def __init__(self) -> None:
+        self.footprint = Footprint()
+
+
+def _key(*values: Any) -> Any:
+    return _Walk(Keying(), _Env()).of(values)
+
+
+def _advanced(gen: Any, steps: int) -> Any:
+    for _ in range(steps):
+        next(gen)
+    return gen
+
+
+def test_a_loop_at_another_item_of_equal_value_is_another_state() -> None:
+    """Only the loop's iterator, on the frame's value stack, knows how far it is."""
+
+    def walk(items: list[int]) -> Any:
+        for item in items:  # noqa: UP028 - the loop (its iterator) is the point
+            yield item
+
+    items = [5, 5, 7]
+    assert _key(_advanced(walk(items), 1)) != _key(_advanced(walk(items), 2))
+    assert _key(_advanced(walk(items), 2)) == _key(_advanced(walk(items), 2))
+
+
+def test_which_locals_are_bound_is_part_of_the_state() -> None:
+    def branch(left: bool) -> Any:
+        if left:
+            a = 1  # noqa: F841 - bound or not is the point
+        else:
+            b = 1  # noqa: F841
+        yield
+
+    assert _key(_advanced(branch(True), 1)) != _key(_advanced(branch(False), 1))
+
+
+def test_one_list_under_two_names_is_not_two_equal_lists() -> None:
+    def hold(p: list[int], q: list[int]) -> Any:
+        yield
+
+    shared = [1]
+    assert _key(_advanced(hold(shared, shared), 1)) != _key(_advanced(hold([1], [1]), 1))
+
+
+def test_closures_are_keyed_by_what_they_captured() -> None:
+    def guard(limit: int) -> Any:
+        return lambda value: value < limit
+
+    assert _key(guard(1)) != _key(guard(2))
+    assert _key(guard(1)) == _key(guard(1))
+
+
+def _outcome(result: rm.Result) -> tuple[Any, ...]:
+    return result.verdicts, result.exhaustive, result.final_states
+
+
+@pytest.mark.parametrize("path", MODELS, ids=lambda p: p.name)
+def test_the_cache_changes_no_verdict_and_no_final_state(path: Path) -> None:
+    options: dict[str, Any] = {"minimize": False, "collect_states": True, "max_depth": 300}
+    reductions = ["dpor"] if path.name in PLAIN_TOO_BIG else ["dpor", "none"]
+    baseline = rm.check(str(path), reduction=reductions[-1], **options)
+    for reduction in reductions:
+        cached = rm.check(str(path), reduction=reduction, cache="on", **options)
+        assert _outcome(cached) == _outcome(baseline), reduction
+        assert cached.cache == "on"
+
+
+def test_the_cache_cuts_runs_at_explored_states() -> None:
+    model = str(ROOT / "benchmarks" / "spin" / "lost_update.py")
+    off = rm.check(model, params={"n": 4}, minimize=False)
+    on = rm.check(model, params={"n": 4}, minimize=False, cache="on")
+    assert on.verdicts == off.verdicts and on.exhaustive
+    assert on.stats.cached > 0
+    assert on.stats.steps < off.stats.steps
+
+
+UNKEYABLE = """
+import threading
+import rasmodel as rm
+
+model = rm.Model("unkeyable")
+
+
+@model.build
+def build(env):
+    x = env.var("x", 0)
+
+    def worker():
+        lock = threading.Lock()  # a C object with no state to key
+        for _ in range(2):
+            x.value += 1
+            yield env.pause()
+        del lock
+
+    env.process(worker(), name="a")
+    env.process(worker(), name="b")
+    return x
+
+
+@model.final
+def counted(x):
+    assert x.value == 4
+"""
+
+
+def test_a_state_it_cannot_key_is_explored_without_it(tmp_path: Path) -> None:
+    path = tmp_path / "unkeyable.py"
+    path.write_text(UNKEYABLE)
+    off = rm.check(str(path), minimize=False, collect_states=True)
+    on = rm.check(str(path), minimize=False, collect_states=True, cache="on")
+    assert _outcome(on) == _outcome(off)
+    assert on.stats.unkeyed > 0 and on.stats.cached == 0
+    assert any("could not key" in hint for hint in on.hints)
+
+
+def test_cli_cache_on_says_so_in_text_and_json() -> None:
+    model = str(ROOT / "benchmarks" / "spin" / "lost_update.py")
+    proc = run_cli("check", model, "-D", "n=3", "--cache", "on")
+    assert proc.returncode == 1
+    assert "dfs with dpor, state cache:" in proc.stdout
+    assert "cut at explored states" in proc.stdout
+    proc = run_cli("check", model, "-D", "n=3", "--cache", "on", "--format", "json")
+    document = json.loads(proc.stdout)
+    assert document["cache"] == "on" and document["stats"]["cached"] > 0
+    proc = run_cli("check", model, "--cache", "on", "--preemption-bound", "1", "--format", "json")
+    assert json.loads(proc.stdout)["cache"].startswith("off")
+    proc = run_cli("check", model, "--cache", "maybe")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
