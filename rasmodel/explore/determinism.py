@@ -11,6 +11,7 @@ also check every prefix they replay (`Path.choose`, `Path.on_step`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from rasmodel.choices import Choice, Point
 from rasmodel.errors import ReplayMismatch
@@ -30,6 +31,9 @@ class _Recording(Run):
 
     def choose(self, point: Point) -> int:
         return self.run.choose(point)
+
+    def attach(self, env: Env, holding: Callable[[], Any]) -> None:
+        self.run.attach(env, holding)
 
     def on_step(self, step: Step, env: Env) -> None:
         self.fingerprints.append(env.writes_fingerprint(step.writes))
