@@ -303,11 +303,11 @@ class Search:
         )
 
     def _cache_setting(self, cache: StateCache | None) -> str:
-        if self.opts.cache == "off" or self.opts.strategy != "dfs":
-            return "off"
-        if self.opts.preemption_bound is not None:
+        if cache is not None:
+            return "on"
+        if self.opts.cache == "on" and self.opts.preemption_bound is not None:
             return "off (not used with a preemption bound)"
-        return "on"
+        return "off"
 
     # ---------------------------------------------------------------- search
     def _explore(self, strategy: Strategy) -> str | None:
@@ -471,10 +471,9 @@ def make_strategy(opts: Options, selection: Selection, key: str = "") -> Strateg
         return Pct(seed=opts.seed, max_executions=budget, depth=opts.pct_depth)
     if opts.strategy == "hypothesis":
         return HypothesisSearch(seed=opts.seed, max_executions=budget, key=key)
-    cached = opts.cache == "on" and opts.preemption_bound is None
 
-    def cache() -> StateCache | None:
-        return StateCache() if cached else None
+    def cache() -> StateCache | None:  # the path drops it under a preemption bound
+        return StateCache() if opts.cache == "on" else None
 
     if opts.reduction == "none":
         return DepthFirst(

@@ -18,7 +18,7 @@ cached state keep the full reduction. A state the cache cannot key (see
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,11 +43,10 @@ class Entry:
 class StateCache:
     """The states a search explored, by key."""
 
-    def __init__(self, constants: Iterable[Any] = ()) -> None:
-        self.keying = Keying(constants)
+    def __init__(self) -> None:
+        self.keying = Keying()
         self.entries: dict[Hashable, list[Entry]] = {}
         self.key_of: Callable[[], Hashable] | None = None  # the current execution's
-        self.hits = 0
         self.keyed = 0  # scheduling points whose state was keyed
         self.unkeyed = 0  # and those it could not key
         self.reason = "" if self.keying.available else "this Python is not CPython 3.11+"
@@ -72,7 +71,6 @@ class StateCache:
         self.keyed += 1
         entries = self.entries.setdefault(key, [])
         if any(entry.covers(sleep, depth) for entry in entries):
-            self.hits += 1
             raise CacheHit
         entry = Entry(sleep, depth)
         entries.append(entry)

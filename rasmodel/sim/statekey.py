@@ -26,7 +26,7 @@ import gc
 import sys
 import types
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import simpy
@@ -68,15 +68,13 @@ class Unkeyable(Exception):
 class Keying:
     """Builds state keys; one per search (it remembers what it learned about code)."""
 
-    def __init__(self, constants: Iterable[Any] = ()) -> None:
+    def __init__(self) -> None:
         self._globals: dict[int, tuple[types.CodeType, tuple[str, ...]]] = {}
         self._constants: dict[int, str] = {}
         for module in (simpy_events, simpy_core, simpy):
             for name, value in vars(module).items():
                 if not isinstance(value, (types.ModuleType, type, types.FunctionType)):
                     self._constants.setdefault(id(value), f"{module.__name__}.{name}")
-        for value in constants:
-            self._constants[id(value)] = f"constant {type(value).__name__}"
         self.available = _frame_layout_ok()
 
     def key(self, env: Any, extra: Any = (), *, last_actor: bool = False) -> Hashable:
