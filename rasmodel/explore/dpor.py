@@ -129,6 +129,7 @@ class DporPath(Path):
         self.fresh_branch = 0  # branches below this index replay an analysed prefix
         self.fresh_run = 0
         self.analysed = 0  # executions whose races were analysed
+        self.order: HappensBefore | None = None  # the last one's, for its prefix
         self.restart = False  # the search must start over (see `finished`)
 
     # ------------------------------------------------------------ scheduling
@@ -282,7 +283,7 @@ class DporPath(Path):
                 Access(pending.actor, keys, frozenset(), (), time, pending.guard, pending.enabled)
             )
         ran = len(self.runs)
-        order = HappensBefore(accesses, ran)
+        order = self.order = HappensBefore(accesses, ran, self.order)
         start = self.fresh_run if self.fresh_run >= 0 else ran
         options = self._run_options()
         for i, j in order.races(start):

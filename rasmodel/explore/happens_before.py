@@ -68,22 +68,43 @@ class HappensBefore:
     steps from `real` on never ran (pending processes and guards at the end); each
     is ordered after the steps that ran, never after another virtual one."""
 
-    def __init__(self, steps: Sequence[Access], real: int | None = None) -> None:
+    def __init__(
+        self, steps: Sequence[Access], real: int | None = None, base: HappensBefore | None = None
+    ) -> None:
         self.steps = list(steps)
         self.real = len(self.steps) if real is None else real
         self.clocks: list[Clock] = []
         self.preds: list[list[int]] = []
         self.barriers: list[Clock | None] = []
         self.writers: dict[str, list[int]] = {}  # every step that wrote each key
-        self._compute()
+        self._compute(self._shared(base) if base is not None else 0)
 
-    def _compute(self) -> None:
+    def _shared(self, base: HappensBefore) -> int:
+        """How many leading steps are equal to `base`'s and ran in both: their clocks
+        depend only on the steps before them, so they are taken over, not rebuilt
+        (consecutive executions of a depth-first search share their prefix)."""
+        limit = min(self.real, base.real)
+        mine, theirs = self.steps, base.steps
+        shared = 0
+        while shared < limit and mine[shared] == theirs[shared]:
+            shared += 1
+        self.clocks = base.clocks[:shared]  # never changed once built
+        self.preds = base.preds[:shared]
+        self.barriers = base.barriers[:shared]
+        return shared
+
+    def _compute(self, shared: int) -> None:
         last_of: dict[str, int] = {}
         last_write: dict[str, int] = {}
         readers: dict[str, list[int]] = {}
         barrier: Clock = {}
         time = None
         for j, step in enumerate(self.steps):
+            if j < shared:  # its clock is known: only what later steps need from it
+                time = step.time if time is None else max(time, step.time)
+                barrier = self.barriers[j] or {}
+                self._record(j, step, last_of, last_write, readers)
+                continue
             if time is not None and step.time > time:
                 barrier = _join_all(self.clocks)
             time = step.time if time is None else max(time, step.time)
@@ -106,15 +127,26 @@ class HappensBefore:
             self.clocks.append(clock)
             self.preds.append(sorted(set(preds)))
             self.barriers.append(barrier if barrier else None)
-            if j >= self.real:
-                continue
-            last_of[step.actor] = j
-            for key in step.writes:
-                last_write[key] = j
-                readers[key] = []
-                self.writers.setdefault(key, []).append(j)
-            for key in step.reads - step.writes:
-                readers.setdefault(key, []).append(j)
+            if j < self.real:
+                self._record(j, step, last_of, last_write, readers)
+
+    def _record(
+        self,
+        j: int,
+        step: Access,
+        last_of: dict[str, int],
+        last_write: dict[str, int],
+        readers: dict[str, list[int]],
+    ) -> None:
+        """Step j ran: the last step of its actor, of a write to each key it wrote, and
+        a reader of the keys it only read."""
+        last_of[step.actor] = j
+        for key in step.writes:
+            last_write[key] = j
+            readers[key] = []
+            self.writers.setdefault(key, []).append(j)
+        for key in step.reads - step.writes:
+            readers.setdefault(key, []).append(j)
 
     def hb(self, i: int, j: int) -> bool:
         """Step i happens before step j (or is j)."""
