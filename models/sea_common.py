@@ -27,11 +27,10 @@ from rasmodel.kernel import (
     GenPool,
     IrqWork,
     Kernel,
-    KFifo,
     LList,
     Memory,
+    MemoryFailureQueue,
     Page,
-    SpinLock,
     Task,
     Workqueue,
     exit_to_user,
@@ -58,44 +57,6 @@ class Design(Protocol):
     def sdei(self, context: Context, pfn: int) -> Steps: ...
 
     def irq_report(self, context: Context, pfn: int) -> Steps: ...
-
-
-class MemoryFailureQueue:
-    """`memory_failure_queue()` (mm/memory-failure.c): a per-CPU kfifo under a
-    spinlock taken with spin_lock_irqsave, then `schedule_work_on()` of the CPU's
-    `memory_failure_work_func`, which drains the fifo into `memory_failure()`."""
-
-    def __init__(self, kernel: Kernel, memory: Memory, wq: Workqueue, size: int = 4) -> None:
-        self.kernel = kernel
-        self.memory = memory
-        self.wq = wq
-        self.fifos = [KFifo(kernel, f"mf_fifo/{c.index}", size) for c in kernel.cpus]
-        self.locks = [SpinLock(kernel, f"mf_fifo_lock/{c.index}") for c in kernel.cpus]
-        self.works = [
-            wq.work(f"memory_failure_work/{c.index}", lambda ctx, i=c.index: self._drain(i))
-            for c in kernel.cpus
-        ]
-
-    def memory_failure_queue(self, pfn: int, flags: int) -> Steps:
-        k = self.kernel
-        cpu = k.current().cpu.index
-        k.emit("memory_failure_queue", pfn=pfn)
-        flags_irq = yield from self.locks[cpu].spin_lock_irqsave()
-        queued = yield from self.fifos[cpu].kfifo_put((pfn, flags))
-        if queued:
-            self.wq.schedule_work_on(cpu, self.works[cpu])
-        self.locks[cpu].spin_unlock_irqrestore(flags_irq)
-
-    def _drain(self, cpu: int) -> Steps:
-        """`memory_failure_work_func()`."""
-        while True:
-            flags_irq = yield from self.locks[cpu].spin_lock_irqsave()
-            entry = self.fifos[cpu].kfifo_get()
-            self.locks[cpu].spin_unlock_irqrestore(flags_irq)
-            if entry is None:
-                return
-            pfn, flags = entry
-            yield from self.memory.memory_failure(pfn, flags)
 
 
 class Estatus:

@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 from rasmodel.errors import ModelError, RasmodelError, UsageError  # noqa: E402
 from rasmodel.model import Model  # noqa: E402
 from rasmodel.properties import after, at_most_once, before, eventually, never  # noqa: E402
-from rasmodel.sim import Env, Event, Process, Queue, Step, TraceEvent, Var  # noqa: E402
+from rasmodel.sim import Env, Event, Halt, Process, Queue, Step, TraceEvent, Var  # noqa: E402
 
 
 def check(model: Model | str, **options: Any) -> Result:
@@ -30,6 +30,7 @@ __all__ = [
     "Counterexample",
     "Env",
     "Event",
+    "Halt",
     "Model",
     "ModelError",
     "Process",

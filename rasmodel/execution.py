@@ -23,7 +23,7 @@ from rasmodel.errors import (
 )
 from rasmodel.model import Model
 from rasmodel.properties import Kind, Monitor, Property, judge
-from rasmodel.sim.env import Env, Escape, Quiescent, StepFailed
+from rasmodel.sim.env import Env, Escape, Halt, Quiescent, StepFailed
 from rasmodel.sim.process import Pending, Step, TraceEvent
 
 
@@ -422,6 +422,8 @@ class _Properties(Observer):
 
     def failed_step(self, failure: StepFailed, step: int) -> None:
         error = failure.error
+        if isinstance(error, Halt):
+            return  # stopped on purpose: what it reports was emitted before
         name = "assertion" if isinstance(error, AssertionError) else "exception"
         where = location_of_traceback(error.__traceback__)
         if isinstance(error, AssertionError) and not str(error):

@@ -6,6 +6,7 @@ import pytest
 
 import rasmodel as rm
 from rasmodel.search import replay
+from tests.conftest import run_cli
 
 
 def test_wait_until_check_and_code_after_it_are_one_step(check_source) -> None:
@@ -656,3 +657,60 @@ def test_a_wait_until_on_simulated_time_is_checked_again_when_time_moves(check_s
     )
     assert result.verdicts["deadlock"] == "holds"
     assert result.verdicts["waited"] == "holds"
+
+
+HALTING = """
+    import rasmodel as rm
+    model = rm.Model("halt")
+
+    @model.build
+    def build(env):
+        flag = env.var("flag", False)
+        after = env.var("after", False)
+
+        def a():
+            yield env.pause("a")
+            if not flag.value:
+                env.emit("halted")
+                raise rm.Halt("stop the machine")
+            yield env.pause("a goes on")
+
+        def joiner(proc):
+            try:
+                yield proc
+            except rm.Halt:
+                env.emit("joiner resumed")
+
+        def b():
+            yield env.pause("b")
+            flag.value = True
+            yield env.pause("b goes on")
+            after.value = True
+
+        proc = env.process(a(), name="A")
+        env.process(joiner(proc), name="J")
+        env.process(b(), name="B")
+        return flag, after
+
+    model.check(rm.never("halted"), name="no_halt")
+    model.check(rm.never("joiner resumed"), name="joiner_waits")
+"""
+
+
+@pytest.mark.parametrize("reduction", ["dpor", "none"])
+def test_a_halt_ends_the_execution_in_its_step_and_is_no_exception(
+    check_source, reduction: str
+) -> None:
+    result = check_source(HALTING, reduction=reduction)
+    assert result.exhaustive
+    assert result.verdicts["no_halt"] == "violated"  # A before B's write
+    assert result.verdicts["joiner_waits"] == "holds"  # nobody runs after the halt
+    assert result.verdicts["exception"] == "holds"
+    assert result.verdicts["deadlock"] == "holds"
+
+
+def test_a_halt_passes_the_cross_check_and_exits_one(model_file) -> None:
+    done = run_cli("check", model_file(HALTING), "--cross-check", "--no-minimize")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "VIOLATED  no_halt" in done.stdout
+    assert "Halt" not in done.stderr

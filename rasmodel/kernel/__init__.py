@@ -1,9 +1,10 @@
 """The kernel vocabulary for RAS models, built only on the public engine API.
 
-`Kernel` (CPUs, contexts, tasks, the scheduler), `SpinLock`, `LList`, `KFifo`,
-`GenPool`, `IrqWork`, `Workqueue`, `task_work_add` and TIF flags with
-`exit_to_user`, and `Memory` (pages, SEA, `memory_failure`, SIGBUS). Every
-primitive emits trace events named after the kernel function it models.
+`Kernel` (CPUs, contexts, tasks, the scheduler), `SpinLock`, `Mutex`, `WaitQueue`,
+`Completion`, `panic`, `LList`, `KFifo`, `GenPool`, `IrqWork`, `Workqueue`,
+`task_work_add` and TIF flags with `exit_to_user`, `Memory` (pages, SEA,
+`memory_failure`, SIGBUS) and `MemoryFailureQueue`. Every primitive emits trace
+events named after the kernel function it models.
 """
 
 from rasmodel.kernel.cpu import HARDIRQ, NMI, TASK, Context, Cpu, Kernel, Task
@@ -12,7 +13,9 @@ from rasmodel.kernel.irq_work import IrqWork
 from rasmodel.kernel.kfifo import KFifo
 from rasmodel.kernel.llist import LList
 from rasmodel.kernel.locks import SpinLock
+from rasmodel.kernel.memory_failure import MemoryFailureQueue
 from rasmodel.kernel.mm import AO, AR, MF_ACTION_REQUIRED, Memory, Page
+from rasmodel.kernel.sync import Completion, Mutex, WaitQueue, panic
 from rasmodel.kernel.task_work import exit_to_user, set_tsk_thread_flag, task_work_add
 from rasmodel.kernel.workqueue import Work, Workqueue
 
@@ -23,6 +26,7 @@ __all__ = [
     "MF_ACTION_REQUIRED",
     "NMI",
     "TASK",
+    "Completion",
     "Context",
     "Cpu",
     "GenPool",
@@ -31,12 +35,16 @@ __all__ = [
     "Kernel",
     "LList",
     "Memory",
+    "MemoryFailureQueue",
+    "Mutex",
     "Page",
     "SpinLock",
     "Task",
+    "WaitQueue",
     "Work",
     "Workqueue",
     "exit_to_user",
+    "panic",
     "set_tsk_thread_flag",
     "task_work_add",
 ]

@@ -1,4 +1,5 @@
-"""Spinlocks (`spin_lock`, `spin_lock_irqsave`, `spin_unlock`), include/linux/spinlock.h.
+"""Spinlocks (`spin_lock`, `spin_trylock`, `spin_lock_irqsave`, `spin_unlock`),
+include/linux/spinlock.h.
 
 Taking a lock spins in a guarded step until it is free. Taking a lock that the same
 CPU already holds in the context it interrupted can never succeed (the holder cannot
@@ -42,6 +43,19 @@ class SpinLock:
         )
         self.owner.value = (context.process, cpu.index, context.describe())
         k.emit("spin_lock", lock=self.name)
+
+    def spin_trylock(self) -> bool:
+        """`spin_trylock()`: takes the lock if it is free (disabling preemption), else
+        returns False at once; safe where spinning is not (an NMI)."""
+        k = self.kernel
+        context = k.current()
+        if self.owner.value is not None:
+            return False
+        cpu = context.cpu
+        cpu.preempt_count.value += 1
+        self.owner.value = (context.process, cpu.index, context.describe())
+        k.emit("spin_lock", lock=self.name)
+        return True
 
     def spin_lock_irqsave(self) -> Steps:
         """`spin_lock_irqsave()`: masks IRQs on this CPU, then `spin_lock()`; returns flags."""

@@ -81,6 +81,13 @@ class Quiescent(Exception):
     """Nothing can run now or later: the execution is over."""
 
 
+class Halt(Exception):
+    """Raised by a step to stop the machine on purpose (a kernel `panic()`): nothing
+    runs after that step, it is not an `exception` violation, and the end is not a
+    clean one (final properties and end-of-execution trace checks do not apply).
+    Whatever should be reported is emitted before raising it."""
+
+
 class StepFailed(Exception):
     """User code raised and nothing handled it: an exception escaped a process (and
     no process joined it), a guard or a callback raised, or an event failed and no
@@ -358,6 +365,8 @@ class Env(simpy.Environment):
         finally:
             self._active_proc = None
         self._drain(proc)
+        if finished and isinstance(proc._value, Halt) and self._failure is None:
+            self._failure = StepFailed(proc._name, proc._value, "step")  # even if joined
         self._last_actor = proc._name
         writes = footprint.writes
         self.steps.append(

@@ -124,6 +124,14 @@ FEATURE = {
     "join": "join child",
     "assert": "failing step",
     "raise": "failing step",
+    "halt": "halt",
+    "kpanic": "kernel panic",
+    "mutex": "mutex",
+    "trylock": "spin_trylock",
+    "complete": "completion",
+    "wait_completion": "completion",
+    "wait_event": "wait queue",
+    "wake_up": "wait queue",
     "now": "env.now",
     "joinp": "join process",
     "reqto": "request or timeout",
@@ -257,6 +265,7 @@ def _engine_op(draw: _Draw, nvars: int, me: str, procs: list[str]) -> Op:
         (1, lambda: ("alive", draw.pick(others), v)),
         (1, lambda: ("assert", v, draw.int(0, 2))),
         (1, lambda: ("raise", v, draw.int(1, 2))),
+        (1, lambda: ("halt", v, draw.int(1, 2))),
         (1, lambda: ("now", v)),
         (1, lambda: ("joinp", draw.pick(others))),
         (1, lambda: ("reqto", v, draw.int(0, 1))),
@@ -392,6 +401,8 @@ def _kernel_program(seed: int, draw: _Draw) -> Program:
             ("never", "self_deadlock", None),
             ("never", "corrupted", None),
             ("never", "gen_pool_exhausted", None),
+            ("never", "panic", None),
+            ("never", "sleep_in_atomic", None),
             ("after", "llist_add", "irq_work_run", None, None),
             ("eventually", "ret_to_user", None),
             ("fn", True),
@@ -424,9 +435,15 @@ def _kernel_op(draw: _Draw, *, task: bool) -> Op:
         ("pool",),
         ("irq_work_queue",),
         ("kemit", draw.pick(KINDS), v),
+        ("trylock",),
+        ("complete",),
+        ("wake_up",),
+        ("kpanic", v, draw.int(1, 2)),
+        ("mutex",),
     ]
     if task:
         table += [("task_work_add",), ("exit_to_user",), ("irqsave",), ("preempt",)]
+        table += [("wait_completion",), ("wait_event",)]
     return draw.pick(table)
 
 
@@ -674,6 +691,9 @@ def _render_op(src: _Source, op: Op) -> None:  # noqa: C901 - one branch per ope
     elif name == "raise":
         src(f"if {args[0]}.value == {args[1]}:")
         src(f'    raise RuntimeError("{args[0]} reached {args[1]}")')
+    elif name == "halt":
+        src(f"if {args[0]}.value == {args[1]}:")
+        src(f'    raise rm.Halt("{args[0]} reached {args[1]}")')
     elif name == "joinp":
         _guarded(src, f'yield P["{args[0]}"]', "Exception", "t = 7")
     elif name == "reqto":
@@ -806,8 +826,8 @@ def _render_kernel(program: Program) -> str:
     src("")
     src("import rasmodel as rm")
     src("from rasmodel.kernel import (")
-    src("    HARDIRQ, NMI, GenPool, IrqWork, KFifo, Kernel, LList, SpinLock, exit_to_user,")
-    src("    task_work_add,")
+    src("    HARDIRQ, NMI, Completion, GenPool, IrqWork, KFifo, Kernel, LList, Mutex, SpinLock,")
+    src("    WaitQueue, exit_to_user, panic, task_work_add,")
     src(")")
     src("")
     src(f'model = rm.Model("gen-{program.seed}")')
@@ -827,6 +847,12 @@ def _render_kernel(program: Program) -> str:
         src('ll = LList(k, "ll")')
         src(f'fifo = KFifo(k, "fifo", {k["kfifo"]})')
         src(f'pool = GenPool(k, "pool", {k["pool"]})')
+        if _uses(program, "mutex"):
+            src('mutex = Mutex(k, "mutex")')
+        if _uses(program, "complete", "wait_completion"):
+            src('done = Completion(k, "done")')
+        if _uses(program, "wake_up", "wait_event"):
+            src('wq = WaitQueue(k, "wq")')
         src("")
         src("def work(ctx):")
         src("    ll.llist_del_all()")
@@ -923,6 +949,30 @@ def _render_kernel_ops(src: _Source, ops: tuple[Op, ...], *, task: bool) -> None
             src("k.preempt_disable()")
             src("yield k.step('preempt off')")
             src("k.preempt_enable()")
+        elif name == "trylock":
+            src("if lock.spin_trylock():")
+            src("    x.value = x.value + 1")
+            src("    lock.spin_unlock()")
+            src("yield k.step('trylock')")
+        elif name == "mutex":
+            src("yield from mutex.mutex_lock()")
+            src("y.value = y.value + 1")
+            src("yield k.step('mutex held')")
+            src("mutex.mutex_unlock()")
+        elif name == "complete":
+            src("done.complete()")
+            src("yield k.step('completed')")
+        elif name == "wait_completion":
+            src("yield from done.wait_for_completion()")
+        elif name == "wake_up":
+            src("z.value = z.value + 1")
+            src("wq.wake_up()")
+            src("yield k.step('woke')")
+        elif name == "wait_event":
+            src("yield from wq.wait_event(lambda: z.value > 0)")
+        elif name == "kpanic":
+            src(f"if {args[0]}.value == {args[1]}:")
+            src('    panic(k, "panic")')
         else:
             raise ValueError(f"unknown kernel operation {op!r}")
 

@@ -1,0 +1,332 @@
+"""Sleeping locks, wait queues, completions, trylock, panic and the pool's free checks:
+each shows its guarantee, and its misuse is found, on a small model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import rasmodel as rm
+from rasmodel.errors import ModelError
+from rasmodel.kernel import (
+    NMI,
+    Completion,
+    GenPool,
+    Kernel,
+    Mutex,
+    SpinLock,
+    Task,
+    WaitQueue,
+    panic,
+)
+
+Build = Callable[[rm.Env, Kernel], Any]
+
+
+def _model(name: str, build: Build, *, cpus: int = 1, preemptions: int = 1) -> rm.Model:
+    model = rm.Model(name)
+
+    @model.build
+    def _build(env: rm.Env):
+        k = Kernel(env, cpus=cpus, preemptions=preemptions, migrations=0)
+        return build(env, k)
+
+    model.check(rm.never("sleep_in_atomic"), name="no_sleep_in_atomic")
+    model.check(rm.never("panic"), name="no_panic")
+    return model
+
+
+def _mutex_pair(take: str) -> Build:
+    """Tasks A and B on one CPU each run a critical section under one mutex."""
+
+    def build(env: rm.Env, k: Kernel) -> Any:
+        mutex = Mutex(k, "m")
+        inside = env.var("inside", 0)
+        done = env.var("done", 0)
+
+        def body(task: Task):
+            yield k.step("start")
+            if take != "trylock" or not mutex.mutex_trylock():
+                yield from mutex.mutex_lock()
+            inside.value += 1
+            yield k.step("critical section")
+            inside.value -= 1
+            mutex.mutex_unlock()
+            done.value += 1
+
+        k.task("A", body)
+        k.task("B", body)
+        return inside, done
+
+    return build
+
+
+def _exclusive(model: rm.Model) -> rm.Model:
+    @model.invariant
+    def mutual_exclusion(system, params):
+        return system[0].value <= 1 or "both tasks are inside"
+
+    @model.final
+    def both_done(system, params):
+        return system[1].value == 2 or f"{system[1].value} done"
+
+    return model
+
+
+@pytest.mark.parametrize("take", ["lock", "trylock"])
+def test_a_mutex_excludes_and_a_sleeping_waiter_gets_it_after_unlock(take: str) -> None:
+    result = rm.check(_exclusive(_model(f"mutex-{take}", _mutex_pair(take))))
+    assert result.exhaustive
+    assert result.verdicts["mutual_exclusion"] == "holds"
+    assert result.verdicts["both_done"] == "holds"
+    assert result.verdicts["deadlock"] == "holds"
+    assert result.verdicts["no_sleep_in_atomic"] == "holds"
+
+
+def test_the_waiter_really_sleeps_and_lets_the_holder_run() -> None:
+    """With one preemption on one CPU, B can only get the mutex if, asleep, it gives
+    the CPU back to the preempted holder A."""
+    model = _exclusive(_model("mutex-sleep", _mutex_pair("lock")))
+    model.check(rm.never("sleep"), name="never_sleeps")
+    result = rm.check(model)
+    assert result.verdicts["never_sleeps"] == "violated"
+    assert "B" in result["never_sleeps"].message
+    assert result.verdicts["both_done"] == "holds"
+
+
+def _mutex_misuse(kind: str) -> Build:
+    def build(env: rm.Env, k: Kernel) -> Any:
+        mutex = Mutex(k, "m")
+        lock = SpinLock(k, "s")
+
+        def task(task: Task):
+            yield k.step("start")
+            if kind == "unlock_not_held":
+                mutex.mutex_unlock()
+            elif kind == "recursive":
+                yield from mutex.mutex_lock()
+                yield from mutex.mutex_lock()
+            elif kind == "under_spinlock":
+                yield from lock.spin_lock()
+                yield from mutex.mutex_lock()
+                mutex.mutex_unlock()
+                lock.spin_unlock()
+
+        def nmi(context):
+            yield from mutex.mutex_lock()
+            mutex.mutex_unlock()
+
+        k.task("A", task)
+        if kind == "in_nmi":
+            k.interrupt("nmi", nmi, kind=NMI)
+
+    return build
+
+
+def test_unlocking_a_mutex_not_held_is_a_model_error_naming_the_line() -> None:
+    with pytest.raises(ModelError, match=r"mutex_unlock\(m\).*not held") as error:
+        rm.check(_model("unlock", _mutex_misuse("unlock_not_held")))
+    assert "test_kernel_sync.py" in str(error.value)
+
+
+def test_taking_a_mutex_twice_hangs_the_task() -> None:
+    result = rm.check(_model("recursive", _mutex_misuse("recursive")))
+    assert result.verdicts["deadlock"] == "violated"
+    assert "mutex_lock m sleeps" in result["deadlock"].message
+
+
+@pytest.mark.parametrize("kind", ["under_spinlock", "in_nmi"])
+def test_a_mutex_in_atomic_context_is_a_sleep_in_atomic(kind: str) -> None:
+    result = rm.check(_model(kind, _mutex_misuse(kind)))
+    assert result.verdicts["no_sleep_in_atomic"] == "violated"
+
+
+def _waiter(wake: bool) -> Build:
+    """A waits for `ready` on a wait queue; B sets it and (or not) wakes the queue."""
+
+    def build(env: rm.Env, k: Kernel) -> Any:
+        wq = WaitQueue(k, "wq")
+        ready = env.var("ready", False)
+        got = env.var("got", False)
+
+        def waiter(task: Task):
+            yield k.step("start")
+            yield from wq.wait_event(lambda: ready.value)
+            got.value = True
+
+        def waker(task: Task):
+            yield k.step("start")
+            ready.value = True
+            if wake:
+                wq.wake_up()
+
+        k.task("A", waiter)
+        k.task("B", waker, cpu=1)
+        return got
+
+    return build
+
+
+def test_wait_event_returns_once_woken_with_the_condition_true() -> None:
+    model = _model("wait", _waiter(True), cpus=2, preemptions=0)
+
+    @model.final
+    def woke(system, params):
+        return system.value
+
+    result = rm.check(model)
+    assert result.exhaustive
+    assert result.verdicts["woke"] == "holds"
+    assert result.verdicts["deadlock"] == "holds"
+
+
+def test_a_forgotten_wake_up_leaves_the_waiter_asleep() -> None:
+    """Only when A checks before B sets the flag: the search must find that order."""
+    result = rm.check(_model("nowake", _waiter(False), cpus=2, preemptions=0))
+    assert result.verdicts["deadlock"] == "violated"
+    assert "wait_event wq sleeps" in result["deadlock"].message
+
+
+def _completion(waiters: int, how: str) -> Build:
+    """`waiters` tasks wait for one completion; an IRQ on cpu1 completes it once."""
+
+    def build(env: rm.Env, k: Kernel) -> Any:
+        done = Completion(k, "done")
+
+        def waiter(task: Task):
+            yield k.step("start")
+            yield from done.wait_for_completion()
+
+        def irq(context):
+            done.complete_all() if how == "all" else done.complete()
+            yield k.step("irq returns")
+
+        for index in range(waiters):
+            k.task(f"W{index}", waiter, cpu=0)
+        k.interrupt("irq", irq, cpu=1)
+
+    return build
+
+
+@pytest.mark.parametrize(
+    ("waiters", "how", "verdict"),
+    [(1, "one", "holds"), (2, "one", "violated"), (2, "all", "holds")],
+)
+def test_complete_lets_one_waiter_through_and_complete_all_every_one(
+    waiters: int, how: str, verdict: str
+) -> None:
+    result = rm.check(_model(f"completion-{how}", _completion(waiters, how), cpus=2))
+    assert result.exhaustive or verdict == "violated"
+    assert result.verdicts["deadlock"] == verdict
+
+
+def _nmi_takes_lock(take: str) -> Build:
+    """The NMI takes the lock that the task it interrupted may hold."""
+
+    def build(env: rm.Env, k: Kernel) -> Any:
+        lock = SpinLock(k, "lock")
+        skipped = env.var("skipped", False)
+        panicked = env.var("panicked", False)
+        later = env.var("later", False)
+
+        def task(task: Task):
+            yield k.step("start")
+            yield from lock.spin_lock()
+            yield k.step("critical section")
+            lock.spin_unlock()
+            yield k.step("after")
+            later.value = True
+
+        def nmi(context):
+            if take == "trylock":
+                if lock.spin_trylock():
+                    lock.spin_unlock()
+                else:
+                    skipped.value = True
+            elif take == "panic":
+                if lock.owner.value is not None:
+                    panicked.value = True
+                    panic(k, "NMI found the lock held")
+            else:
+                yield from lock.spin_lock()
+                lock.spin_unlock()
+            yield k.step("nmi returns")
+
+        k.task("A", task)
+        k.interrupt("nmi", nmi, kind=NMI)
+        return skipped, panicked, later
+
+    return build
+
+
+def test_spin_trylock_in_an_nmi_gives_up_where_spin_lock_deadlocks() -> None:
+    spin = rm.check(_model("spin", _nmi_takes_lock("spin"), preemptions=0))
+    assert spin.verdicts["deadlock"] == "violated"
+    model = _model("trylock", _nmi_takes_lock("trylock"), preemptions=0)
+
+    @model.final
+    def never_skipped(system, params):
+        return not system[0].value
+
+    result = rm.check(model)
+    assert result.verdicts["deadlock"] == "holds"
+    assert result.verdicts["never_skipped"] == "violated"  # the NMI found it held
+
+
+def test_panic_stops_the_machine_and_is_no_exception() -> None:
+    model = _model("panic", _nmi_takes_lock("panic"), preemptions=0)
+
+    @model.invariant
+    def nothing_after_panic(system, params):
+        _, panicked, later = system
+        return not (panicked.value and later.value) or "the task ran after the panic"
+
+    result = rm.check(model)
+    assert result.exhaustive
+    assert result.verdicts["nothing_after_panic"] == "holds"
+    assert result.verdicts["no_panic"] == "violated"
+    assert "NMI found the lock held" in result["no_panic"].message
+    assert result.verdicts["exception"] == "holds"
+    assert result.verdicts["deadlock"] == "holds"  # a halt is not a hang
+
+
+def _pool(kind: str) -> Build:
+    def build(env: rm.Env, k: Kernel) -> Any:
+        pool = GenPool(k, "pool", 2)
+
+        def task(task: Task):
+            yield k.step("start")
+            first = pool.gen_pool_alloc()
+            second = pool.gen_pool_alloc()
+            assert first and second and first != second
+            assert not pool.gen_pool_alloc()  # exhausted
+            pool.gen_pool_free(first)
+            if kind == "double":
+                pool.gen_pool_free(first)  # the line the violation names
+
+        k.task("A", task)
+        return pool
+
+    return build
+
+
+def test_a_double_free_is_an_assertion_at_the_freeing_line() -> None:
+    result = rm.check(_model("double", _pool("double")))
+    assert result.verdicts["assertion"] == "violated"
+    message = result["assertion"].message
+    assert "not allocated" in message and "test_kernel_sync.py" in message
+
+
+def test_a_missing_free_is_seen_by_a_final_property() -> None:
+    model = _model("leak", _pool("leak"))
+
+    @model.final
+    def all_freed(pool, params):
+        return pool.gen_pool_avail() == 2 or f"{sorted(pool.allocated.value)} still allocated"
+
+    result = rm.check(model)
+    assert result.verdicts["assertion"] == "holds"
+    assert result.verdicts["all_freed"] == "violated"
+    assert "[2] still allocated" in result["all_freed"].message
