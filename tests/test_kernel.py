@@ -174,10 +174,10 @@ def test_preemption_and_migration_are_explored() -> None:
 MISUSE = {
     "unlock_not_held": ("lock.spin_unlock()", "spin_unlock(lock)", "not held"),
     "restore_without_save": ("k.local_irq_restore(0)", "local_irq_restore(0)", "save"),
-    "task_work_on_kthread": (
-        "task_work_add(k, k.tasks['kt'], 'memory_failure', 1, 0)",
-        "task_work_add() on kernel thread kt",
-        "user tasks",
+    "task_work_unknown_callback": (
+        "task_work_add(k, t, 'no_such_callback', 1, 0)",
+        "no callback named 'no_such_callback'",
+        "kernel.callbacks[name]",
     ),
     "return_with_preemption_off": (
         "k.preempt_disable()\n    yield from exit_to_user(k, t)",

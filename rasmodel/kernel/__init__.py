@@ -1,7 +1,7 @@
 """The kernel vocabulary for RAS models, built only on the public engine API.
 
 `Kernel` (CPUs, contexts, tasks, the scheduler), `SpinLock`, `Mutex`, `WaitQueue`,
-`Completion`, `panic`, `LList`, `KFifo`, `GenPool`, `IrqWork`, `Workqueue`,
+`Completion`, `panic`, `PerCpu`, `LList`, `KFifo`, `GenPool`, `IrqWork`, `Workqueue`,
 `task_work_add` and TIF flags with `exit_to_user`, `Memory` (pages, SEA,
 `memory_failure`, SIGBUS) and `MemoryFailureQueue`. Every primitive emits trace
 events named after the kernel function it models.
@@ -15,8 +15,14 @@ from rasmodel.kernel.llist import LList
 from rasmodel.kernel.locks import SpinLock
 from rasmodel.kernel.memory_failure import MemoryFailureQueue
 from rasmodel.kernel.mm import AO, AR, MF_ACTION_REQUIRED, Memory, Page
+from rasmodel.kernel.percpu import PerCpu
 from rasmodel.kernel.sync import Completion, Mutex, WaitQueue, panic
-from rasmodel.kernel.task_work import exit_to_user, set_tsk_thread_flag, task_work_add
+from rasmodel.kernel.task_work import (
+    exit_to_user,
+    set_tsk_thread_flag,
+    task_work_add,
+    task_work_run,
+)
 from rasmodel.kernel.workqueue import Work, Workqueue
 
 __all__ = [
@@ -38,6 +44,7 @@ __all__ = [
     "MemoryFailureQueue",
     "Mutex",
     "Page",
+    "PerCpu",
     "SpinLock",
     "Task",
     "WaitQueue",
@@ -47,4 +54,5 @@ __all__ = [
     "panic",
     "set_tsk_thread_flag",
     "task_work_add",
+    "task_work_run",
 ]

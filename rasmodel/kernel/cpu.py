@@ -111,12 +111,21 @@ class Task:
 
 
 class Kernel:
-    """The machine of a model: `k = Kernel(env, cpus=2, preemptions=1, migrations=1)`."""
+    """The machine of a model: `k = Kernel(env, cpus=2, preemptions=1, migrations=1)`
+    (`preempt_rt=True` for a PREEMPT_RT kernel)."""
 
     def __init__(
-        self, env: rm.Env, *, cpus: int = 2, preemptions: int = 1, migrations: int = 1
+        self,
+        env: rm.Env,
+        *,
+        cpus: int = 2,
+        preemptions: int = 1,
+        migrations: int = 1,
+        preempt_rt: bool = False,
     ) -> None:
         self.env = env
+        self.preempt_rt = preempt_rt  # CONFIG_PREEMPT_RT: see `irq_work`
+        self.irq_workd: Any = None  # the irq_work/N kthreads, made on first use
         self.cpus = [Cpu(self, i) for i in range(cpus)]
         self.contexts: dict[str, Context] = {}
         self.tasks: dict[str, Task] = {}
@@ -141,6 +150,15 @@ class Kernel:
                 hint="Run it from a task (Kernel.task) or an interrupt (Kernel.interrupt).",
             )
         return context
+
+    def current_task(self) -> Task | None:
+        """`current`: the task of this context, or for an interrupt the task it
+        interrupted (None on an idle CPU)."""
+        context = self.current()
+        if context.task is not None:
+            return context.task
+        name = context.cpu.curr.value
+        return self.tasks[name] if name is not None else None
 
     def step(self, label: str) -> Any:
         """A kernel scheduling point: the next step runs when this context is on top."""
@@ -295,6 +313,25 @@ class Kernel:
                 "its flags.",
             )
         cpu.irqs_off.value = flags
+
+    def local_irq_disable(self) -> None:
+        """`local_irq_disable()`: IRQs off on this CPU until `local_irq_enable()`."""
+        cpu = self.current().cpu
+        cpu.irqs_off.value += 1
+
+    def local_irq_enable(self) -> None:
+        cpu = self.current().cpu
+        if cpu.irqs_off.value <= 0:
+            raise ModelError(
+                f"local_irq_enable() on {cpu.name} with IRQs already enabled.",
+                where=caller_location(),
+                hint="Pair every local_irq_enable with a local_irq_disable on the same CPU.",
+            )
+        cpu.irqs_off.value -= 1
+
+    def smp_processor_id(self) -> int:
+        """The CPU the current context runs on."""
+        return self.current().cpu.index
 
     def preempt_disable(self) -> None:
         cpu = self.current().cpu

@@ -82,6 +82,8 @@ class Program:
             found.add(f"kernel {irq[1]}")
         if self.kernel.get("cpus") == 2:
             found.add("kernel 2 cpus")
+        if self.kernel.get("preempt_rt") and _uses(self, "irq_work_queue"):
+            found.add("kernel PREEMPT_RT irq_work")
         return frozenset(found)
 
     def size(self) -> int:
@@ -132,6 +134,8 @@ FEATURE = {
     "wait_completion": "completion",
     "wait_event": "wait queue",
     "wake_up": "wait queue",
+    "percpu": "per-cpu variable",
+    "irqoff": "local_irq_disable",
     "now": "env.now",
     "joinp": "join process",
     "reqto": "request or timeout",
@@ -379,6 +383,7 @@ def _kernel_program(seed: int, draw: _Draw) -> Program:
         "kfifo": draw.int(1, 2),
         "pool": draw.int(0, 2),
         "irqs": (),
+        "preempt_rt": draw.chance(0.3),
     }
     tasks = []
     ntasks = 2 if units > 2 and draw.chance(0.4) else 1
@@ -440,10 +445,11 @@ def _kernel_op(draw: _Draw, *, task: bool) -> Op:
         ("wake_up",),
         ("kpanic", v, draw.int(1, 2)),
         ("mutex",),
+        ("percpu",),
     ]
     if task:
         table += [("task_work_add",), ("exit_to_user",), ("irqsave",), ("preempt",)]
-        table += [("wait_completion",), ("wait_event",)]
+        table += [("wait_completion",), ("wait_event",), ("irqoff",)]
     return draw.pick(table)
 
 
@@ -827,7 +833,7 @@ def _render_kernel(program: Program) -> str:
     src("import rasmodel as rm")
     src("from rasmodel.kernel import (")
     src("    HARDIRQ, NMI, Completion, GenPool, IrqWork, KFifo, Kernel, LList, Mutex, SpinLock,")
-    src("    WaitQueue, exit_to_user, panic, task_work_add,")
+    src("    PerCpu, WaitQueue, exit_to_user, panic, task_work_add,")
     src(")")
     src("")
     src(f'model = rm.Model("gen-{program.seed}")')
@@ -838,7 +844,7 @@ def _render_kernel(program: Program) -> str:
     with src.indent():
         src(
             f"k = Kernel(env, cpus={k['cpus']}, preemptions={k['preemptions']}, "
-            f"migrations={k['migrations']})"
+            f"migrations={k['migrations']}, preempt_rt={k.get('preempt_rt', False)})"
         )
         src('x = env.var("x", 0)')
         src('y = env.var("y", 0)')
@@ -847,6 +853,8 @@ def _render_kernel(program: Program) -> str:
         src('ll = LList(k, "ll")')
         src(f'fifo = KFifo(k, "fifo", {k["kfifo"]})')
         src(f'pool = GenPool(k, "pool", {k["pool"]})')
+        if _uses(program, "percpu"):
+            src('pc = PerCpu(k, "pc", 0)')
         if _uses(program, "mutex"):
             src('mutex = Mutex(k, "mutex")')
         if _uses(program, "complete", "wait_completion"):
@@ -970,6 +978,14 @@ def _render_kernel_ops(src: _Source, ops: tuple[Op, ...], *, task: bool) -> None
             src("yield k.step('woke')")
         elif name == "wait_event":
             src("yield from wq.wait_event(lambda: z.value > 0)")
+        elif name == "percpu":
+            src("x.value = pc.this_cpu_inc()")
+            src("yield k.step('percpu')")
+        elif name == "irqoff":
+            src("k.local_irq_disable()")
+            src("z.value = z.value + 1")
+            src("yield k.step('irqs off')")
+            src("k.local_irq_enable()")
         elif name == "kpanic":
             src(f"if {args[0]}.value == {args[1]}:")
             src('    panic(k, "panic")')

@@ -1,0 +1,165 @@
+"""Where the library follows today's upstream: task_work order and kernel threads,
+irq_work on PREEMPT_RT, per-CPU variables and local_irq_disable()."""
+
+from __future__ import annotations
+
+import pytest
+
+import rasmodel as rm
+from rasmodel.errors import ModelError
+from rasmodel.kernel import NMI, IrqWork, Kernel, PerCpu, Task, exit_to_user, task_work_add
+
+
+def test_task_works_run_most_recent_first() -> None:
+    model = rm.Model("lifo")
+
+    @model.build
+    def build(env: rm.Env):
+        k = Kernel(env, cpus=1, preemptions=0, migrations=0)
+        ran = env.var("ran", ())
+
+        def callback(task: Task, label: str):
+            ran.value = (*ran.value, label)
+            yield k.step("callback")
+
+        k.callbacks["cb"] = callback
+
+        def body(task: Task):
+            yield k.step("syscall")
+            task_work_add(k, task, "cb", "first")
+            task_work_add(k, task, "cb", "second")
+            yield from exit_to_user(k, task)
+
+        k.task("A", body)
+        return ran
+
+    @model.final
+    def order(ran, params):
+        return ran.value == ("second", "first") or f"ran {ran.value}"
+
+    result = rm.check(model)
+    assert result.exhaustive
+    assert result.verdicts["order"] == "holds"
+
+
+def _irq_work_adds_task_work(preempt_rt: bool) -> rm.Model:
+    """An NMI on cpu0 queues an irq_work whose callback adds task_work to `current`;
+    task A waits for that, then returns to user space. Every task_work added must
+    run (upstream GHES relies on it for `memory_failure_cb`)."""
+    model = rm.Model(f"irq-work-rt-{preempt_rt}")
+
+    @model.build
+    def build(env: rm.Env):
+        k = Kernel(env, cpus=1, preemptions=1, migrations=0, preempt_rt=preempt_rt)
+        queued = env.var("queued", False)
+
+        def callback(task: Task):
+            yield k.step("memory_failure_cb")
+
+        k.callbacks["cb"] = callback
+
+        def work(context):
+            current = k.current_task()
+            assert current is not None
+            task_work_add(k, current, "cb")
+            queued.value = True
+            yield k.step("irq_work done")
+
+        irq_work = IrqWork(k, "ghes_proc_irq_work", work)
+
+        def nmi(context):
+            irq_work.irq_work_queue()
+            yield k.step("nmi returns")
+
+        def body(task: Task):
+            yield k.env.wait_until(lambda: queued.value and k.contexts["A"].may_run(), "wait")
+            yield from exit_to_user(k, task)
+
+        k.task("A", body)
+        k.interrupt("nmi", nmi, kind=NMI)
+
+    model.check(rm.after("task_work_add", "task_work_run", key="work"), name="task_work_runs")
+    return model
+
+
+def test_irq_work_runs_in_hard_irq_on_top_of_the_task_it_interrupted() -> None:
+    result = rm.check(_irq_work_adds_task_work(preempt_rt=False))
+    assert result.exhaustive
+    assert result.verdicts["task_work_runs"] == "holds"
+
+
+def test_on_preempt_rt_the_irq_work_kthread_is_current_and_its_task_work_never_runs() -> None:
+    result = rm.check(_irq_work_adds_task_work(preempt_rt=True))
+    assert result.verdicts["task_work_runs"] == "violated"
+    trace = result["task_work_runs"].counterexample.execution.trace
+    added = [e for e in trace if e.kind == "task_work_add"]
+    assert added and added[0].data["task"] == "irq_work/0" and added[0].data["kthread"]
+
+
+def test_per_cpu_copies_are_apart_and_this_cpu_follows_the_context() -> None:
+    model = rm.Model("percpu")
+
+    @model.build
+    def build(env: rm.Env):
+        k = Kernel(env, cpus=2, preemptions=0, migrations=0)
+        count = PerCpu(k, "count", 0)
+
+        def body(task: Task):
+            yield k.step("work")
+            count.this_cpu_inc()
+            count.this_cpu_write(count.this_cpu_read() + 1)
+
+        k.task("A", body, cpu=0)
+        k.task("B", body, cpu=1)
+        return count
+
+    @model.final
+    def two_each(count, params):
+        values = [count.per_cpu(c).value for c in (0, 1)]
+        return values == [2, 2] or f"{values}"
+
+    result = rm.check(model)
+    assert result.verdicts["two_each"] == "holds"
+    assert result.stats.executions == 1  # the copies never conflict
+
+
+@pytest.mark.parametrize("enable_first", [False, True])
+def test_local_irq_disable_keeps_an_irq_out_until_enable(enable_first: bool) -> None:
+    model = rm.Model("irqs-off")
+
+    @model.build
+    def build(env: rm.Env):
+        k = Kernel(env, cpus=1, preemptions=0, migrations=0)
+        inside = env.var("inside", False)
+        seen = env.var("seen", False)
+
+        def body(task: Task):
+            yield k.step("start")
+            if enable_first:
+                k.local_irq_enable()
+            k.local_irq_disable()
+            inside.value = True
+            yield k.step("irqs off")
+            inside.value = False
+            k.local_irq_enable()
+
+        def irq(context):
+            if inside.value:
+                seen.value = True
+            yield k.step("irq returns")
+
+        k.task("A", body)
+        k.interrupt("irq", irq)
+        return seen
+
+    @model.final
+    def never_inside(seen, params):
+        return not seen.value
+
+    if enable_first:
+        with pytest.raises(ModelError, match="IRQs already enabled"):
+            rm.check(model)
+        return
+    result = rm.check(model)
+    assert result.exhaustive
+    assert result.verdicts["never_inside"] == "holds"
