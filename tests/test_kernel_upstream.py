@@ -7,7 +7,16 @@ import pytest
 
 import rasmodel as rm
 from rasmodel.errors import ModelError
-from rasmodel.kernel import NMI, IrqWork, Kernel, PerCpu, Task, exit_to_user, task_work_add
+from rasmodel.kernel import (
+    NMI,
+    IrqWork,
+    Kernel,
+    PerCpu,
+    Task,
+    Workqueue,
+    exit_to_user,
+    task_work_add,
+)
 
 
 def test_task_works_run_most_recent_first() -> None:
@@ -163,3 +172,61 @@ def test_local_irq_disable_keeps_an_irq_out_until_enable(enable_first: bool) -> 
     result = rm.check(model)
     assert result.exhaustive
     assert result.verdicts["never_inside"] == "holds"
+
+
+def _flush_model(how: str) -> rm.Model:
+    """Task A queues a work on cpu1 and then flushes or cancels it."""
+    model = rm.Model(f"flush-{how}")
+
+    @model.build
+    def build(env: rm.Env):
+        k = Kernel(env, cpus=2, preemptions=0, migrations=0)
+        wq = Workqueue(k)
+        ran = env.var("ran", 0)
+        seen = env.var("seen", None)
+        cancelled = env.var("cancelled", None)
+
+        def fn(context):
+            if how == "self":
+                yield from wq.flush_work(work)
+            ran.value = ran.value + 1
+            yield k.step("work runs")
+
+        work = wq.work("w", fn)
+
+        def body(task: Task):
+            yield k.step("start")
+            wq.schedule_work_on(1, work)
+            yield k.step("queued")
+            if how == "cancel":
+                cancelled.value = yield from wq.cancel_work_sync(work)
+            else:
+                yield from wq.flush_work(work)
+            seen.value = ran.value
+
+        k.task("A", body)
+        return ran, seen, cancelled
+
+    @model.final
+    def after_flush(system, params):
+        ran, seen, cancelled = system
+        if how == "cancel":
+            expected = 0 if cancelled.value else 1
+            return (seen.value, ran.value) == (expected, expected) or f"{system}"
+        return seen.value == 1 or f"A saw ran={seen.value} after flush_work"
+
+    return model
+
+
+@pytest.mark.parametrize("how", ["flush", "cancel"])
+def test_flush_and_cancel_work_sync_return_with_the_work_done_or_gone(how: str) -> None:
+    result = rm.check(_flush_model(how))
+    assert result.exhaustive
+    assert result.verdicts["after_flush"] == "holds"
+    assert result.verdicts["deadlock"] == "holds"
+
+
+def test_flush_work_from_the_work_itself_is_a_model_error() -> None:
+    with pytest.raises(ModelError, match=r"flush_work\(w\) from the work itself") as error:
+        rm.check(_flush_model("self"))
+    assert "test_kernel_upstream.py" in str(error.value)
