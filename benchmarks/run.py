@@ -6,7 +6,8 @@ with a canonical form, where plain enumeration finishes), then plain enumeration
 runs, seconds, executions/s and steps/s. Every row is a whole exhaustive check
 without minimisation. The machine is shared: compare ratios within one run.
 `--spin` adds the side-by-side comparison with SPIN (benchmarks/spin_compare.py);
-`--variants SECONDS` the seed models' first variants (`-D errors=2`, ...). A last
+`--variants SECONDS` the seed models' first variants (`-D errors=2`, ...);
+`--cache SECONDS` DPOR with the state cache against without it. A last
 table sets plain enumeration against a naive SimPy explorer (benchmarks/naive.py).
 """
 
@@ -236,6 +237,44 @@ def variants_table(limit: float) -> None:
     print(f"\nvariants: '>' marks a search stopped after {limit:g} s.")
 
 
+CACHED = [
+    ("lost update 4", "benchmarks/spin/lost_update.py", {"n": 4}),
+    ("lost update 5", "benchmarks/spin/lost_update.py", {"n": 5}),
+    ("NMI spinlock 3", "benchmarks/spin/nmi_spinlock.py", {"n": 3}),
+    ("printk in NMI", "models/examples/printk_in_nmi.py", {}),
+    ("mce_task_work", "models/mce_task_work.py", {}),
+    ("sea_direct", "models/sea_direct.py", {}),
+    ("sea_mf_queue_in_nmi", "models/sea_mf_queue_in_nmi.py", {}),
+]
+
+
+def cache_table(limit: float) -> None:
+    """DPOR with the state cache (`--cache on`) against without it, same models."""
+    header = ["model", "off: exec", "steps", "s", "on: exec", "cut", "steps", "s", "on/off"]
+    widths = [22, 11, 10, 8, 10, 8, 10, 8, 8]
+    _print_row(header, widths)
+    print("-" * sum(widths))
+    for label, file, params in CACHED:
+        model = lambda file=file: load_model(str(HERE.parent / file))  # noqa: E731
+        row = [label]
+        seconds = []
+        for cache in (False, True):
+            setting = "on" if cache else "off"
+            result, elapsed = run(
+                model, "dpor", params=params, cache=setting, time_limit=limit, properties=[]
+            )
+            cut = "" if result.exhaustive else ">"
+            stats = result.stats
+            row += [f"{cut}{stats.executions:,}"] + ([f"{stats.cached:,}"] if cache else [])
+            row += [f"{stats.steps:,}", f"{elapsed:.2f}"]
+            seconds.append(elapsed)
+        _print_row([*row, f"{seconds[1] / seconds[0]:.2f}"], widths)
+    print(
+        f"\nstate cache: 'cut' counts executions cut at an explored state; '>' marks a"
+        f"\nsearch stopped after {limit:g} s."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="only a few small rows")
@@ -245,6 +284,12 @@ def main() -> None:
         type=float,
         metavar="SECONDS",
         help="also run seed-model variants (-D errors=2, ...), each for up to SECONDS",
+    )
+    parser.add_argument(
+        "--cache",
+        type=float,
+        metavar="SECONDS",
+        help="also compare --cache on with off on some models, each for up to SECONDS",
     )
     args = parser.parse_args()
     header = ["program", "traces", "none: exec", "pruned", "s", "exec/s", "steps/s"]
@@ -281,6 +326,9 @@ def main() -> None:
     if args.variants:
         print()
         variants_table(args.variants)
+    if args.cache:
+        print()
+        cache_table(args.cache)
     if args.spin:
         print()
         command = [sys.executable, str(HERE / "spin_compare.py")]
