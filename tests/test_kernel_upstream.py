@@ -3,14 +3,23 @@ irq_work on PREEMPT_RT, per-CPU variables and local_irq_disable()."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 import rasmodel as rm
 from rasmodel.errors import ModelError
 from rasmodel.kernel import (
+    AO,
+    AR,
+    EFAULT,
+    EHWPOISON,
+    MF_ACTION_REQUIRED,
     NMI,
     IrqWork,
     Kernel,
+    Memory,
     PerCpu,
     Task,
     Workqueue,
@@ -230,3 +239,68 @@ def test_flush_work_from_the_work_itself_is_a_model_error() -> None:
     with pytest.raises(ModelError, match=r"flush_work\(w\) from the work itself") as error:
         rm.check(_flush_model("self"))
     assert "test_kernel_upstream.py" in str(error.value)
+
+
+def _wrong_page(same_process: bool, early_kill: bool = False) -> rm.Model:
+    """A handles B's error in A's context (memory_failure(B's page, AR) from A, as a
+    task_work queued on the wrong task would); then B touches its page."""
+    model = rm.Model(f"wrong-page-{same_process}-{early_kill}")
+
+    @model.build
+    def build(env: rm.Env):
+        k = Kernel(env, cpus=1, preemptions=0, migrations=0)
+        memory = Memory(k, lambda task, page: iter(()), upstream=True, early_kill=early_kill)
+        page = memory.page(0xB0, poisoned=True, mapped_by=("procB",))
+        results = env.var("results", ())
+
+        def a(task: Task):
+            yield k.step("task_work")
+            first = yield from memory.memory_failure(0xB0, MF_ACTION_REQUIRED)
+            again = yield from memory.memory_failure(0xB0, MF_ACTION_REQUIRED)
+            results.value = (first, again)
+
+        def b(task: Task):
+            yield k.step("user")
+            yield from memory.user_access(task, page)
+
+        k.task("A", a, mm="procB" if same_process else "procA")
+        k.task("B", b, mm="procB")
+        return results
+
+    def to(name: str, code: str) -> Callable[[dict[str, Any]], bool]:
+        return lambda data: data["task"] == name and data["code"] == code
+
+    model.check(rm.never("sigbus", where=to("A", AR)), name="A_not_signalled_AR")
+    model.check(rm.never("sigbus", where=to("B", AO)), name="B_not_signalled_AO")
+    model.check(rm.never("sea"), name="no_poison_consumed")
+
+    @model.final
+    def errno(results, params):
+        """The first call handles the page; the second finds it already poisoned and
+        signals A only if A's process has it in its page table."""
+        expected = (0, EHWPOISON if same_process else EFAULT)
+        return results.value == expected or f"memory_failure returned {results.value}"
+
+    return model
+
+
+def test_upstream_memory_failure_does_not_signal_current_for_another_process_page() -> None:
+    result = rm.check(_wrong_page(same_process=False))
+    assert result.exhaustive
+    assert result.verdicts["A_not_signalled_AR"] == "holds"
+    assert result.verdicts["B_not_signalled_AO"] == "holds"  # late kill: nothing at unmap
+    # B then takes the hwpoison fault (SIGBUS from the fault path), never the poison
+    assert result.verdicts["no_poison_consumed"] == "violated"  # only when B runs first
+    assert result.verdicts["errno"] == "holds"
+
+
+def test_upstream_memory_failure_signals_current_when_it_is_a_thread_of_that_process() -> None:
+    result = rm.check(_wrong_page(same_process=True))
+    assert result.verdicts["A_not_signalled_AR"] == "violated"
+    assert result.verdicts["errno"] == "holds"
+
+
+def test_upstream_early_kill_signals_the_other_process_at_unmap_time() -> None:
+    result = rm.check(_wrong_page(same_process=False, early_kill=True))
+    assert result.verdicts["B_not_signalled_AO"] == "violated"
+    assert result.verdicts["A_not_signalled_AR"] == "holds"

@@ -14,7 +14,7 @@ from rasmodel.kernel.kfifo import KFifo
 from rasmodel.kernel.llist import LList
 from rasmodel.kernel.locks import SpinLock
 from rasmodel.kernel.memory_failure import MemoryFailureQueue
-from rasmodel.kernel.mm import AO, AR, MF_ACTION_REQUIRED, Memory, Page
+from rasmodel.kernel.mm import AO, AR, EFAULT, EHWPOISON, MF_ACTION_REQUIRED, Memory, Page
 from rasmodel.kernel.percpu import PerCpu
 from rasmodel.kernel.sync import Completion, Mutex, WaitQueue, panic
 from rasmodel.kernel.task_work import (
@@ -28,6 +28,8 @@ from rasmodel.kernel.workqueue import Work, Workqueue
 __all__ = [
     "AO",
     "AR",
+    "EFAULT",
+    "EHWPOISON",
     "HARDIRQ",
     "MF_ACTION_REQUIRED",
     "NMI",

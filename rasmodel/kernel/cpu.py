@@ -95,11 +95,16 @@ class Context:
 class Task:
     """A task: scheduled on a CPU, runs user code, enters the kernel, returns to user."""
 
-    def __init__(self, kernel: Kernel, name: str, cpu: int, *, kthread: bool) -> None:
+    def __init__(
+        self, kernel: Kernel, name: str, cpu: int, *, kthread: bool, mm: str | None = None
+    ) -> None:
         env = kernel.env
         self.kernel = kernel
         self.name = name
         self.kthread = kthread
+        # The process (address space) it belongs to: threads of one process share it;
+        # a kernel thread has none.
+        self.mm: str | None = None if kthread else (mm or name)
         self.cpu = env.var(f"{name}.cpu", cpu)
         self.state = env.var(f"{name}.state", RUNNABLE)
         self.flags: Var[frozenset[str]] = env.var(f"{name}.flags", frozenset())  # TIF_*
@@ -212,9 +217,11 @@ class Kernel:
         cpu: int = 0,
         kthread: bool = False,
         daemon: bool = False,
+        mm: str | None = None,
     ) -> Task:
-        """A task on `cpu` running `body(task)` once it is scheduled."""
-        task = Task(self, name, cpu, kthread=kthread)
+        """A task on `cpu` running `body(task)` once it is scheduled; `mm` names its
+        process (threads of one process share it; default: a process of its own)."""
+        task = Task(self, name, cpu, kthread=kthread, mm=mm)
         self.tasks[name] = task
         self.contexts[name] = Context(self, name, task, None)
         proc = self.env.process(self._task_main(task, body), name=name, daemon=daemon)

@@ -6,7 +6,19 @@ NMI-like context with `Kernel.nested(NMI, ...)` for the part that needs it).
 `memory_failure(pfn, flags)` (mm/memory-failure.c) may sleep; it isolates
 the page, unmaps it from every task, and sends SIGBUS: `BUS_MCEERR_AR` to the
 current task with MF_ACTION_REQUIRED, `BUS_MCEERR_AO` to the tasks that mapped the
-page otherwise.
+page otherwise. That is the simple model the seed designs were written against.
+
+`Memory(..., upstream=True)` decides as today's kernel does instead: under
+`mf_mutex`; a page already marked hwpoison returns -EHWPOISON, and with
+MF_ACTION_REQUIRED `kill_accessing_process()` signals `current` only if its process
+maps the page; otherwise `collect_procs()`/`task_early_kill()` pick whom to signal:
+with MF_ACTION_REQUIRED `current` (`BUS_MCEERR_AR`) if its process maps the page,
+and other mapping processes (`BUS_MCEERR_AO`) only with `early_kill`
+(vm.memory_failure_early_kill). The page is unmapped, its PTEs become hwpoison
+entries, and a later access takes the hwpoison page fault (SIGBUS `BUS_MCEERR_AR`
+from the fault path) instead of consuming the poison. Pages are mapped by
+processes (`Task.mm`: threads of one process share it). It returns 0 or the
+negative errno.
 """
 
 from __future__ import annotations
@@ -15,8 +27,11 @@ from collections.abc import Callable
 from typing import Any
 
 from rasmodel.kernel.cpu import Kernel, Steps, Task
+from rasmodel.kernel.sync import Mutex
 
 MF_ACTION_REQUIRED = 1
+EFAULT = -14
+EHWPOISON = -133
 AR = "BUS_MCEERR_AR"
 AO = "BUS_MCEERR_AO"
 
@@ -36,16 +51,28 @@ class Page:
         self.pfn = Pfn(pfn)
         self.poisoned: Any = env.var(f"page{pfn:#x}.poisoned", poisoned)
         self.mapped_by: Any = env.var(f"page{pfn:#x}.mapped_by", frozenset(mapped_by))
-        self.isolated: Any = env.var(f"page{pfn:#x}.isolated", False)
+        self.isolated: Any = env.var(f"page{pfn:#x}.isolated", False)  # PageHWPoison
+        # Processes whose PTE for the page became a hwpoison entry when it was unmapped.
+        self.hwpoison_entries: Any = env.var(f"page{pfn:#x}.hwpoison_entries", frozenset())
 
 
 class Memory:
     """The pages of a model and the SEA handler of the design under test."""
 
-    def __init__(self, kernel: Kernel, sea_handler: Callable[[Task, Page], Steps]) -> None:
+    def __init__(
+        self,
+        kernel: Kernel,
+        sea_handler: Callable[[Task, Page], Steps],
+        *,
+        upstream: bool = False,
+        early_kill: bool = False,
+    ) -> None:
         self.kernel = kernel
         self.pages: dict[int, Page] = {}
         self.sea_handler = sea_handler
+        self.upstream = upstream
+        self.early_kill = early_kill
+        self.mf_mutex = Mutex(kernel, "mf_mutex") if upstream else None
         kernel.callbacks["memory_failure"] = self._memory_failure_callback
 
     def page(self, pfn: int, *, poisoned: bool = False, mapped_by: tuple[str, ...] = ()) -> Page:
@@ -58,7 +85,12 @@ class Memory:
         SEA right there."""
         k = self.kernel
         k.emit("user_access", task=task.name, pfn=page.pfn)
-        if page.poisoned.value and task.name in page.mapped_by.value:
+        if self.upstream and task.mm in page.hwpoison_entries.value:
+            k.emit("hwpoison_fault", task=task.name, pfn=page.pfn)  # VM_FAULT_HWPOISON
+            self.sigbus(task.name, AR, page.pfn)
+            return
+        mapper = task.mm if self.upstream else task.name
+        if page.poisoned.value and mapper in page.mapped_by.value:
             cpu = k.current().cpu
             k.emit("sea", task=task.name, pfn=page.pfn, cpu=cpu.name)
             k.emit("error_reported", pfn=page.pfn, source="sea")
@@ -66,6 +98,8 @@ class Memory:
 
     def memory_failure(self, pfn: int, flags: int) -> Steps:
         """`memory_failure()`: may sleep; isolates, unmaps and signals."""
+        if self.upstream:
+            return (yield from self._memory_failure_upstream(pfn, flags))
         k = self.kernel
         k.might_sleep("memory_failure")
         context = k.current()
@@ -86,6 +120,59 @@ class Memory:
                 self.sigbus(name, AO, pfn)
         return
         yield  # a generator, so callers `yield from` it like every kernel function
+
+    def _memory_failure_upstream(self, pfn: int, flags: int) -> Steps:
+        k = self.kernel
+        k.might_sleep("memory_failure")
+        assert self.mf_mutex is not None
+        yield from self.mf_mutex.mutex_lock()
+        page = self.pages[pfn]
+        current = k.current_task()
+        required = bool(flags & MF_ACTION_REQUIRED)
+        k.emit(
+            "memory_failure",
+            pfn=Pfn(pfn),
+            flags="MF_ACTION_REQUIRED" if required else "0",
+            context=k.current().describe(),
+        )
+        if page.isolated.value:  # TestSetPageHWPoison(): already poisoned
+            k.emit("already_hwpoisoned", pfn=Pfn(pfn))
+            result = EHWPOISON
+            if required:
+                result = self._kill_accessing_process(current, page)
+        else:
+            page.isolated.value = True
+            victims = self._collect_procs(page, current, required)
+            page.hwpoison_entries.value = page.hwpoison_entries.value | page.mapped_by.value
+            page.mapped_by.value = frozenset()
+            for victim in victims:
+                self.sigbus(victim.name, AR if required and victim is current else AO, pfn)
+            result = 0
+        self.mf_mutex.mutex_unlock()
+        return result
+
+    def _collect_procs(self, page: Page, current: Task | None, force_early: bool) -> list[Task]:
+        """`collect_procs()` with `task_early_kill()`: per process mapping the page,
+        `current` when the error is action-required and it is that process, else a
+        thread of it only with early kill."""
+        victims = []
+        for mm in sorted(page.mapped_by.value):
+            if force_early and current is not None and current.mm == mm:
+                victims.append(current)
+            elif self.early_kill:
+                threads = [t for _, t in sorted(self.kernel.tasks.items()) if t.mm == mm]
+                victims.extend(threads[:1])
+        return victims
+
+    def _kill_accessing_process(self, current: Task | None, page: Page) -> int:
+        """SIGBUS `BUS_MCEERR_AR` to `current` if its page table still has the page
+        (mapped, or as a hwpoison entry): -EHWPOISON; else -EFAULT."""
+        if current is None or current.mm is None:
+            return EFAULT
+        if current.mm not in page.mapped_by.value | page.hwpoison_entries.value:
+            return EFAULT
+        self.sigbus(current.name, AR, page.pfn)
+        return EHWPOISON
 
     def sigbus(self, task: str, code: str, pfn: int) -> None:
         self.kernel.emit("sigbus", task=task, code=code, pfn=Pfn(pfn))
