@@ -135,6 +135,8 @@ FEATURE = {
     "wait_event": "wait queue",
     "wake_up": "wait queue",
     "percpu": "per-cpu variable",
+    "mf": "memory_failure upstream",
+    "uaccess": "memory_failure upstream",
     "irqoff": "local_irq_disable",
     "now": "env.now",
     "joinp": "join process",
@@ -408,6 +410,7 @@ def _kernel_program(seed: int, draw: _Draw) -> Program:
             ("never", "gen_pool_exhausted", None),
             ("never", "panic", None),
             ("never", "sleep_in_atomic", None),
+            ("never", "sigbus", None),
             ("after", "llist_add", "irq_work_run", None, None),
             ("eventually", "ret_to_user", None),
             ("fn", True),
@@ -449,7 +452,7 @@ def _kernel_op(draw: _Draw, *, task: bool) -> Op:
     ]
     if task:
         table += [("task_work_add",), ("exit_to_user",), ("irqsave",), ("preempt",)]
-        table += [("wait_completion",), ("wait_event",), ("irqoff",)]
+        table += [("wait_completion",), ("wait_event",), ("irqoff",), ("mf",), ("uaccess",)]
     return draw.pick(table)
 
 
@@ -833,7 +836,7 @@ def _render_kernel(program: Program) -> str:
     src("import rasmodel as rm")
     src("from rasmodel.kernel import (")
     src("    HARDIRQ, NMI, Completion, GenPool, IrqWork, KFifo, Kernel, LList, Mutex, SpinLock,")
-    src("    PerCpu, WaitQueue, exit_to_user, panic, task_work_add,")
+    src("    Memory, PerCpu, WaitQueue, exit_to_user, panic, task_work_add,")
     src(")")
     src("")
     src(f'model = rm.Model("gen-{program.seed}")')
@@ -853,6 +856,9 @@ def _render_kernel(program: Program) -> str:
         src('ll = LList(k, "ll")')
         src(f'fifo = KFifo(k, "fifo", {k["kfifo"]})')
         src(f'pool = GenPool(k, "pool", {k["pool"]})')
+        if _uses(program, "mf", "uaccess"):
+            src("memory = Memory(k, lambda task, page: iter(()), upstream=True)")
+            src('page = memory.page(0xB0, poisoned=True, mapped_by=("T0",))')
         if _uses(program, "percpu"):
             src('pc = PerCpu(k, "pc", 0)')
         if _uses(program, "mutex"):
@@ -978,6 +984,11 @@ def _render_kernel_ops(src: _Source, ops: tuple[Op, ...], *, task: bool) -> None
             src("yield k.step('woke')")
         elif name == "wait_event":
             src("yield from wq.wait_event(lambda: z.value > 0)")
+        elif name == "mf":
+            src("x.value = (yield from memory.memory_failure(0xB0, 1)) % 3")
+        elif name == "uaccess":
+            src("yield from memory.user_access(task, page)")
+            src("yield k.step('user')")
         elif name == "percpu":
             src("x.value = pc.this_cpu_inc()")
             src("yield k.step('percpu')")
