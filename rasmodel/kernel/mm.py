@@ -122,8 +122,9 @@ class Memory:
         yield  # a generator, so callers `yield from` it like every kernel function
 
     def _memory_failure_upstream(self, pfn: int, flags: int) -> Steps:
+        """mm/memory-failure.c `memory_failure()` for an LRU page of user memory (its
+        `might_sleep()` is the one of `mutex_lock(&mf_mutex)`)."""
         k = self.kernel
-        k.might_sleep("memory_failure")
         assert self.mf_mutex is not None
         yield from self.mf_mutex.mutex_lock()
         page = self.pages[pfn]
