@@ -57,6 +57,7 @@ def test_seed_model_row_at_its_default_parameters(file: str, seed_check) -> None
     _check_row(seed_check(file), file)
 
 
+@pytest.mark.slow  # about 11 s
 def test_tif_flag_second_error_overwrites_the_slot() -> None:
     """The review-thread story: A faults, is preempted, B faults on cpu0 and the slot
     now holds B's page; A returns to user space with its page still mapped."""
@@ -90,6 +91,7 @@ def test_x86_mce_merges_the_same_page_and_panics_on_another(second: int, panics:
         assert result.verdicts["right_task_signalled"] == H
 
 
+@pytest.mark.slow  # about 10 s
 def test_task_work_with_simultaneous_seas_on_two_cpus_races_on_the_global_irq_work() -> None:
     """DOMAIN.md's faithful-model note: ghes_proc_irq_work is global, so B's SEA on cpu1
     while A's work is pending on cpu0 queues nothing; A's irq_work_run() then drains

@@ -23,7 +23,16 @@ PROGRAMS = int(os.environ.get("RASMODEL_SOUNDNESS_PROGRAMS", "40"))
 FINDINGS = Path(__file__).parent / "models" / "soundness"
 
 
-@pytest.mark.parametrize("seed", range(FIRST, FIRST + PROGRAMS))
+SLOW_SEEDS = {14}  # its oracle alone takes 15 s: run with -m slow
+
+
+@pytest.mark.parametrize(
+    "seed",
+    [
+        pytest.param(seed, marks=pytest.mark.slow) if seed in SLOW_SEEDS else seed
+        for seed in range(FIRST, FIRST + PROGRAMS)
+    ],
+)
 def test_every_strategy_agrees_with_the_oracle_on_a_generated_model(seed: int) -> None:
     program = generate(seed)
     report = check_program(program, samplers=seed % 4 == 0, plain=seed % 8 == 0)
