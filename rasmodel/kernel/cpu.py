@@ -228,6 +228,26 @@ class Kernel:
         proc.context = f"cpu{cpu}/task"
         return task
 
+    def queue_thread(
+        self, name: str, cpu: int, queue: Queue[str], handle: Callable[[str], Steps], label: str
+    ) -> Task:
+        """A kernel thread on `cpu` (a kworker, `irq_work/N`) that sleeps while `queue`
+        is empty and otherwise pops the next item and runs `handle(item)`; it starts
+        asleep, and whoever queues an item wakes it (`Kernel.wake`)."""
+
+        def body(task: Task) -> Steps:
+            while True:
+                if not queue:
+                    self.sleep(task)
+                    yield self.step(f"{label} sleeps")
+                    continue
+                yield from handle(queue.popleft())
+                yield self.step(label)
+
+        task = self.task(name, body, cpu=cpu, kthread=True, daemon=True)
+        task.state.value = SLEEPING
+        return task
+
     def _task_main(self, task: Task, body: Callable[[Task], Steps]) -> Steps:
         yield self.step("scheduled")
         task.ran.value = True

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rasmodel.kernel.cpu import HARDIRQ, SLEEPING, Context, Kernel, Steps, Task
+from rasmodel.kernel.cpu import HARDIRQ, Context, Kernel, Steps
 from rasmodel.sim.state import Queue
 
 
@@ -83,29 +83,16 @@ class _IrqWorkd:
         self.lists: list[Queue[str]] = [
             kernel.env.queue(f"irq_work_lazy/{c.index}") for c in kernel.cpus
         ]
-        self.threads = [self._thread(cpu.index) for cpu in kernel.cpus]
-
-    def _thread(self, index: int) -> Task:
-        def body(task: Task) -> Steps:
-            return self._run(task, index)
-
-        task = self.kernel.task(f"irq_work/{index}", body, cpu=index, kthread=True, daemon=True)
-        task.state.value = SLEEPING
-        return task
+        self.threads = [
+            kernel.queue_thread(f"irq_work/{c.index}", c.index, lazy, self._run, "run_irq_workd")
+            for c, lazy in zip(kernel.cpus, self.lists, strict=True)
+        ]
 
     def queue(self, cpu: int, work: IrqWork) -> None:
         self.lists[cpu].append(work.name)
         self.kernel.wake(self.threads[cpu])
 
-    def _run(self, task: Task, index: int) -> Steps:
-        """`run_irq_workd()`: run the lazy list, sleep when it is empty."""
-        k = self.kernel
-        lazy = self.lists[index]
-        while True:
-            if not lazy:
-                k.sleep(task)
-                yield k.step("irq_work/N sleeps")
-                continue
-            work = self.works[lazy.popleft()]
-            yield from work._run(k.current())
-            yield k.step("run_irq_workd")
+    def _run(self, name: str) -> Steps:
+        """`run_irq_workd()`: one work of the lazy list, in the kthread's context."""
+        work = self.works[name]
+        yield from work._run(self.kernel.current())

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rasmodel.errors import ModelError, caller_location
-from rasmodel.kernel.cpu import SLEEPING, Context, Kernel, Steps, Task
+from rasmodel.kernel.cpu import Context, Kernel, Steps
 from rasmodel.kernel.sync import _Sleepers
 from rasmodel.sim.state import Queue
 
@@ -39,15 +39,12 @@ class Workqueue:
         self.kernel = kernel
         self.works: dict[str, Work] = {}
         self.queues: list[Queue[str]] = [kernel.env.queue(f"wq/{c.index}") for c in kernel.cpus]
-        self.kworkers = [self._kworker(cpu.index) for cpu in kernel.cpus]
-        for worker in self.kworkers:
-            worker.state.value = SLEEPING
-
-    def _kworker(self, index: int) -> Task:
-        def body(task: Task) -> Steps:
-            return self._worker(task, index)
-
-        return self.kernel.task(f"kworker/{index}", body, cpu=index, kthread=True, daemon=True)
+        self.kworkers = [
+            kernel.queue_thread(
+                f"kworker/{c.index}", c.index, queue, self._process, "worker_thread"
+            )
+            for c, queue in zip(kernel.cpus, self.queues, strict=True)
+        ]
 
     def work(self, name: str, fn: Callable[[Context], Steps]) -> Work:
         work = Work(self.kernel, name, fn)
@@ -101,19 +98,14 @@ class Workqueue:
                 hint="Flush or cancel a work only from outside its own function.",
             )
 
-    def _worker(self, task: Task, index: int) -> Steps:
+    def _process(self, name: str) -> Steps:
+        """`process_one_work()` in the kworker that popped `name`."""
         k = self.kernel
-        queue = self.queues[index]
-        while True:
-            if not queue:
-                k.sleep(task)
-                yield k.step("worker_thread sleeps")
-                continue
-            work = self.works[queue.popleft()]
-            work.pending.value = False
-            work.running.value = task.name
-            k.emit("process_one_work", work=work.name)
-            yield from work.fn(k.current())
-            work.running.value = None
-            work.flushers.wake_all()
-            yield k.step("worker_thread")
+        context = k.current()
+        work = self.works[name]
+        work.pending.value = False
+        work.running.value = context.process
+        k.emit("process_one_work", work=work.name)
+        yield from work.fn(context)
+        work.running.value = None
+        work.flushers.wake_all()
