@@ -127,18 +127,13 @@ def test_the_trace_check_counts_the_traces_a_search_missed() -> None:
     assert compare_traces(model, truth, explored + explored[:1]) == []
 
 
-OPEN = pytest.mark.xfail(
-    strict=True, reason="known: a blocked guard's virtual step omits what follows it"
-)
-
-
 @pytest.mark.parametrize(
     "name",
     [
         "condition_count.py",
         "failing_sleeper.py",
         "woken_sleeper.py",
-        pytest.param("blocked_guard_join.py", marks=OPEN),
+        "blocked_guard_join.py",
     ],
 )
 def test_dpor_explores_every_trace_of_a_model_it_once_missed_a_trace_of(name: str) -> None:

@@ -279,8 +279,9 @@ class DporPath(Path):
             if cached or pruned and pending.enabled:
                 continue  # asleep: what it does from here was explored elsewhere
             keys = pending.guard or frozenset()
+            wild, partial = pending.enabled, not pending.enabled
             accesses.append(
-                Access(pending.actor, keys, frozenset(), (), time, pending.guard, pending.enabled)
+                Access(pending.actor, keys, _NONE, (), time, pending.guard, wild, partial=partial)
             )
         ran = len(self.runs)
         order = self.order = HappensBefore(accesses, ran, self.order)

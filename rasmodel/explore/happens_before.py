@@ -11,7 +11,9 @@ as relevant as the last one that made it true, so a guard step races with every
 write to its guard's keys that is concurrent with the start of the wait (the
 treatment of disabled transitions in Flanagan and Godefroid's algorithm), even one
 at an earlier simulated time: the guard may have been enabled then. Guards still
-waiting when the execution ended take part as virtual steps at its end.
+waiting when the execution ended take part as virtual steps at its end: *partial*
+steps, of which only the guard is known (once it passes, the step goes on to do what
+it does), so no step is taken to commute with one.
 """
 
 from __future__ import annotations
@@ -40,13 +42,16 @@ class Access:
     # execution stopped): it could touch anything, so it conflicts with every step
     enabled_by: tuple[int, ...] | None = None  # what its first step resumed on
     # (None: `causes`); a run cannot move before the step that made it possible
+    partial: bool = False  # a guard still waiting when the execution ended: only
+    # its guard is known; what the step does once the guard passes is not, so it
+    # conflicts with every step (its races are still those of its guard's keys)
 
     def enablers(self) -> tuple[int, ...]:
         return self.causes if self.enabled_by is None else self.enabled_by
 
     def conflicts(self, other: Access) -> bool:
         """Dependent: one writes what the other reads or writes."""
-        if self.wild or other.wild:
+        if self.wild or other.wild or self.partial or other.partial:
             return True
         return not (
             self.writes.isdisjoint(other.reads)
@@ -58,7 +63,7 @@ class Access:
 def independent(a: tuple[frozenset[str], frozenset[str]], b: Access) -> bool:
     """Whether a recorded footprint (reads, writes) commutes with step `b`."""
     reads, writes = a
-    if b.wild:
+    if b.wild or b.partial:
         return False
     return writes.isdisjoint(b.reads) and writes.isdisjoint(b.writes) and b.writes.isdisjoint(reads)
 
@@ -220,19 +225,24 @@ class HappensBefore:
 
     def initials(self, sequence: list[int]) -> list[str]:
         """Actors that can start `sequence` (step indices in execution order): an actor
-        is initial when its first step there has no happens-before predecessor among
-        the earlier steps there."""
+        is initial when its first step there is ordered after none of the earlier
+        steps there."""
         first: dict[str, int] = {}
         result: list[str] = []
         for k in sequence:
             actor = self.steps[k].actor
             if actor in first:
                 continue
-            clock = self.clocks[k]
-            if all(clock.get(r, -1) < index for r, index in first.items()):
+            if not any(self.ordered(i, k) for i in first.values()):
                 result.append(actor)
             first[actor] = k
         return result
+
+    def ordered(self, i: int, j: int) -> bool:
+        """Step i, earlier in the execution, must stay before step j when the steps are
+        reordered: i happens before j, or j is a partial step (see `Access.partial`:
+        nothing that ran before it can be shown to commute with it)."""
+        return self.steps[j].partial or self.hb(i, j)
 
 
 def _join(into: Clock, other: Clock) -> None:

@@ -81,7 +81,7 @@ class WakeupSequence:
     def initial(self, position: int) -> bool:
         """The step at `position` depends on no earlier step of the sequence."""
         step = self.steps[position]
-        return not any(self.order.hb(earlier, step) for earlier in self.steps[:position])
+        return not any(self.order.ordered(earlier, step) for earlier in self.steps[:position])
 
     def untouched_by(self, touched: Touched) -> bool:
         """No step of the sequence touches what `touched` read or wrote (see the
@@ -140,7 +140,7 @@ def insert(branch: Branch, sequence: WakeupSequence) -> None:
     parent: WakeupNode | None = None
     while True:
         for node in nodes:
-            touched = (node.access.reads, node.access.writes) if node.access else None
+            touched = _touched(node.access)
             rest = sequence.after(node.actor, touched, node.options)
             if rest is not None:
                 break
@@ -150,6 +150,14 @@ def insert(branch: Branch, sequence: WakeupSequence) -> None:
         if not rest.steps:
             return  # covered: the sequence, or one it extends, is in the tree
         parent, nodes, sequence = node, node.children, rest
+
+
+def _touched(access: Access | None) -> Touched | None:
+    """What a node's step touched; None when that is not known: a child chosen freely,
+    or a partial step (a guard that never passed: what follows it is not known)."""
+    if access is None or access.partial:
+        return None
+    return access.reads, access.writes
 
 
 def _graft(branch: Branch, parent: WakeupNode | None, chain: WakeupNode) -> None:

@@ -8,7 +8,8 @@ writes x after it, and p0 joins p2 only after p2 ended. A guard still blocked at
 the end of an execution enters the race analysis only with the keys it read, not
 with the join that follows it once it passes, so the reversal that puts c0's end
 before the guard is matched to a wakeup-tree node it does not commute with.
-Open: see tests/test_soundness.py (strict xfail).
+Fixed: such a virtual step is `partial` (`happens_before.Access`): nothing is
+shown to commute with it, and a wakeup-tree node built from one touches anything.
 """
 
 import types
