@@ -44,13 +44,31 @@ class Monitor:
 
 
 @dataclass(frozen=True)
+class Ordering:
+    """Emitted kinds whose order a trace property's verdict depends on: an emit of a
+    kind in `first` and one of a kind in `then` (None: any kind) may not be swapped.
+
+    The reduction keeps these orders and no others, so it also keeps two emits in
+    `then` in order (a step that emits is a writer there; one in `first` only a
+    reader): needlessly for `before` and `after`, which are safe to over-order."""
+
+    first: frozenset[str]
+    then: frozenset[str] | None
+
+
+@dataclass(frozen=True)
 class TraceSpec:
-    """A trace combinator before it is registered under a name with `model.check()`."""
+    """A trace combinator before it is registered under a name with `model.check()`.
+
+    `orders` says which orders of its kinds the verdict depends on (None: every
+    order of every kind it reads, the safe default); `never`, `eventually` and
+    `at_most_once` depend on which events happen, not on their order."""
 
     describe: str
     make_monitor: Callable[[], Monitor]
     kinds: frozenset[str] | None
     needs_clean_end: bool
+    orders: tuple[Ordering, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +95,16 @@ class Property:
         if self.kind is not Kind.TRACE:
             return frozenset()
         return self.spec.kinds if self.spec is not None else self.kinds
+
+    @property
+    def orders(self) -> tuple[Ordering, ...]:
+        """The orders of emits its verdict depends on (see `Ordering`): a trace
+        function may read any order of the kinds it reads."""
+        if self.kind is not Kind.TRACE:
+            return ()
+        if self.spec is not None and self.spec.orders is not None:
+            return self.spec.orders
+        return (Ordering(frozenset(), self.reads_emits),)
 
     def monitor(self) -> Monitor:
         if self.spec is not None:
@@ -151,7 +179,7 @@ def never(kind: str | tuple[str, ...], where: Where = None) -> TraceSpec:
                 return f"{event.kind} {_format_data(event.data)} {_at(event)}"
             return None
 
-    return TraceSpec(f"never({kind!r})", Never, kinds, False)
+    return TraceSpec(f"never({kind!r})", Never, kinds, False, orders=())
 
 
 def before(first: str, then: str, key: Key = None) -> TraceSpec:
@@ -171,7 +199,9 @@ def before(first: str, then: str, key: Key = None) -> TraceSpec:
                 self.seen.add(key_of(event.data))
             return None
 
-    return TraceSpec(f"before({first!r}, {then!r})", Before, frozenset({first, then}), False)
+    orders = (Ordering(frozenset({first}), frozenset({then})),)
+    kinds = frozenset({first, then})
+    return TraceSpec(f"before({first!r}, {then!r})", Before, kinds, False, orders=orders)
 
 
 def at_most_once(kind: str, key: Key = None) -> TraceSpec:
@@ -191,7 +221,7 @@ def at_most_once(kind: str, key: Key = None) -> TraceSpec:
             self.seen[k] = event.step
             return None
 
-    return TraceSpec(f"at_most_once({kind!r})", AtMostOnce, frozenset({kind}), False)
+    return TraceSpec(f"at_most_once({kind!r})", AtMostOnce, frozenset({kind}), False, orders=())
 
 
 def eventually(kind: str, where: Where = None) -> TraceSpec:
@@ -210,7 +240,7 @@ def eventually(kind: str, where: Where = None) -> TraceSpec:
         def at_end(self, trace: list[TraceEvent], system: Any, params: Any) -> str | None:
             return None if self.seen else f"the execution ended without {kind}"
 
-    return TraceSpec(f"eventually({kind!r})", Eventually, frozenset({kind}), True)
+    return TraceSpec(f"eventually({kind!r})", Eventually, frozenset({kind}), True, orders=())
 
 
 def after(trigger: str, required: str, before: str | None = None, key: Key = None) -> TraceSpec:
@@ -246,7 +276,12 @@ def after(trigger: str, required: str, before: str | None = None, key: Key = Non
 
     kinds = {trigger, required} | ({before} if before else set())
     text = f"after({trigger!r}, {required!r}" + (f", before={before!r})" if before else ")")
-    return TraceSpec(text, After, frozenset(kinds), before is None)
+    # A trigger is answered by a later `required`; a `before` judges both. Triggers
+    # among themselves, and answers among themselves, commute.
+    orders = [Ordering(frozenset({trigger}), frozenset({required}))]
+    if before is not None:
+        orders.append(Ordering(frozenset({trigger, required}), frozenset({before})))
+    return TraceSpec(text, After, frozenset(kinds), before is None, orders=tuple(orders))
 
 
 def _format_data(data: Mapping[str, Any]) -> str:

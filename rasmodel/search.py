@@ -23,7 +23,6 @@ from rasmodel.execution import (
     Selection,
     Violation,
     execute,
-    watched_kinds,
 )
 from rasmodel.explore.cache import StateCache
 from rasmodel.explore.determinism import Deterministic
@@ -479,7 +478,7 @@ def make_strategy(opts: Options, selection: Selection, key: str = "") -> Strateg
         return DepthFirst(
             preemption_bound=opts.preemption_bound, path=lambda bound: Path(bound, cache())
         )
-    visibility = Visibility(watched_kinds(selection))
+    visibility = Visibility.of(selection)
     return DepthFirst(
         preemption_bound=opts.preemption_bound,
         path=lambda bound: DporPath(bound, visibility, cache()),

@@ -70,6 +70,59 @@ def test_invariants_see_every_order_of_the_writes_they_read(check_source) -> Non
         assert result.verdicts["not_x_alone"] == "violated"
 
 
+_EMITS = """
+    import rasmodel as rm
+    model = rm.Model("emits")
+
+    @model.build
+    def build(env):
+        def p():
+            env.emit("a")
+            yield env.pause()
+
+        def q():
+            env.emit("b")
+            yield env.pause()
+
+        env.process(p(), name="p")
+        env.process(q(), name="q")
+        env.process(q(), name="r")
+
+    PROPERTY
+    """
+
+
+@pytest.mark.parametrize(
+    ("prop", "executions", "verdict"),
+    [
+        ('model.check(rm.never("b"), name="prop")', 1, "violated"),
+        ('model.check(rm.eventually("b"), name="prop")', 1, "holds"),
+        ('model.check(rm.at_most_once("b"), name="prop")', 1, "violated"),
+        ('model.check(rm.before("a", "b"), name="prop")', 6, "violated"),
+        ('model.check(rm.after("b", "a"), name="prop")', 4, "violated"),
+        (
+            "@model.trace(reads=('a', 'b'))\n"
+            "def prop(system, params, trace):\n"
+            "    assert [e['kind'] for e in trace] == ['a', 'b', 'b']",
+            6,
+            "violated",
+        ),
+    ],
+)
+def test_emits_are_ordered_only_where_a_trace_property_reads_their_order(
+    check_source, prop: str, executions: int, verdict: str
+) -> None:
+    """p emits a, q and r emit b. `never`, `eventually` and `at_most_once` depend on
+    which events happen, so steps that only emit commute; `before` keeps a and b in
+    order (and b with b), `after("b", "a")` a with b but not two triggers, a trace
+    function every order of what it reads; each finds the order that breaks it."""
+    source = _EMITS.replace("PROPERTY", prop.replace("\n", "\n    "))
+    reduced = check_source(source, minimize=False)
+    plain = check_source(source, minimize=False, reduction="none")
+    assert reduced.stats.executions == executions
+    assert reduced.verdicts["prop"] == plain.verdicts["prop"] == verdict
+
+
 def test_cross_check_passes_on_a_tracked_model_and_fails_on_untracked_state(
     check_source, model_file
 ) -> None:

@@ -11,9 +11,11 @@ actor from being explored again below a sibling it commutes with; an execution i
 which every enabled actor sleeps is cut short ("pruned").
 
 Dependence comes from footprints of tracked state, made *visible* for what the
-selected properties observe: emitted events that a trace property reads conflict with
-each other, and writes to state an invariant reads conflict with each other (an
-invariant must see every order of those writes).
+selected properties observe: emitted events conflict where a trace property's verdict
+depends on their order (`properties.Ordering`: `before`, `after` and trace functions;
+`never`, `eventually` and `at_most_once` depend on no order), and writes to state an
+invariant reads conflict with each other (an invariant must see every order of those
+writes).
 
 With a preemption bound the unit of reordering is a *run*: the steps an actor takes
 from when it is scheduled until it blocks, ends, or is preempted. A run that ends
@@ -33,11 +35,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rasmodel.choices import RUN, Point
-from rasmodel.execution import Execution, ExitReason, Prune
+from rasmodel.execution import Execution, ExitReason, Prune, Selection
 from rasmodel.explore.cache import StateCache
 from rasmodel.explore.happens_before import ENDS, Access, HappensBefore, independent
 from rasmodel.explore.path import Branch, Path, Touched
 from rasmodel.explore.wakeup import WakeupNode, WakeupSequence, covered_by_sleep, insert
+from rasmodel.properties import Ordering
 from rasmodel.sim.env import TIMERS_KEY, Env
 from rasmodel.sim.process import Step
 
@@ -50,9 +53,15 @@ VISIBLE_KEY = "@visible"
 class Visibility:
     """What the selected properties observe, turning raw footprints into accesses."""
 
-    watched_kinds: frozenset[str] | None = frozenset()  # None: every emitted kind
+    orders: tuple[Ordering, ...] = ()  # orders of emits trace properties depend on
     observed: set[str] = field(default_factory=set)  # keys invariants read
     timers: bool = False  # the order of events scheduled for later matters
+
+    @classmethod
+    def of(cls, selection: Selection) -> Visibility:
+        """What `selection`'s trace properties observe, before any execution ran."""
+        orders = dict.fromkeys(order for prop in selection.traces for order in prop.orders)
+        return cls(tuple(orders))
 
     def learn(self, execution: Execution) -> bool:
         """Take in what an execution showed is observed; True when that grew."""
@@ -64,14 +73,15 @@ class Visibility:
         return grown
 
     def access(self, step: Step) -> Access:
-        writes = step.writes
+        reads, writes = step.reads, step.writes
         extra = []
         if step.timers and self.timers:
             extra.append(TIMERS_KEY)
-        if step.emits and (
-            self.watched_kinds is None or not step.emits.isdisjoint(self.watched_kinds)
-        ):
-            extra.append(TRACE_KEY)
+        if step.emits and self.orders:
+            emitted = self._emits(step.emits)
+            extra.extend(emitted[1])
+            if emitted[0]:
+                reads = reads.union(emitted[0])
         if self.observed and not writes.isdisjoint(self.observed):
             extra.append(VISIBLE_KEY)
         if step.failed:
@@ -80,11 +90,23 @@ class Visibility:
             writes = writes.union(extra)
         causes = (step.cause,) if step.cause >= 0 else ()
         if step.left_guard is None:
-            return Access(step.actor, step.reads, writes, causes, step.time, step.guard)
+            return Access(step.actor, reads, writes, causes, step.time, step.guard)
         # An interrupt ended its wait_until: it could have passed the guard instead, so
         # it is not enabled by the interrupter, and it races like a guard step.
         guard = step.left_guard | (step.guard or frozenset())
-        return Access(step.actor, step.reads, writes, causes, step.time, guard, False, ())
+        return Access(step.actor, reads, writes, causes, step.time, guard, False, ())
+
+    def _emits(self, kinds: frozenset[str]) -> tuple[list[str], list[str]]:
+        """The keys of `self.orders` that emitting `kinds` reads and writes: each
+        ordering is a key that its `then` kinds write and its `first` kinds read."""
+        reads: list[str] = []
+        writes: list[str] = []
+        for index, order in enumerate(self.orders):
+            if order.then is None or not kinds.isdisjoint(order.then):
+                writes.append(f"{TRACE_KEY}{index}")
+            elif not kinds.isdisjoint(order.first):
+                reads.append(f"{TRACE_KEY}{index}")
+        return reads, writes
 
 
 @dataclass(slots=True)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from rasmodel.choices import RUN
-from rasmodel.execution import Execution, ExitReason, Selection, watched_kinds
+from rasmodel.execution import Execution, ExitReason, Selection
 from rasmodel.explore.dpor import Visibility
 from rasmodel.explore.happens_before import Access, HappensBefore, foata_form
 
@@ -32,7 +32,7 @@ def step_names(execution: Execution) -> list[tuple[Any, ...]]:
 
 def visibility_of(selection: Selection, executions: Iterable[Execution]) -> Visibility:
     """The visibility a search of `selection` ends with, having run `executions`."""
-    visibility = Visibility(watched_kinds(selection))
+    visibility = Visibility.of(selection)
     for execution in executions:
         visibility.learn(execution)
     return visibility
