@@ -134,6 +134,7 @@ def test_the_trace_check_counts_the_traces_a_search_missed() -> None:
         "failing_sleeper.py",
         "woken_sleeper.py",
         "blocked_guard_join.py",
+        "chosen_cover.py",
     ],
 )
 def test_dpor_explores_every_trace_of_a_model_it_once_missed_a_trace_of(name: str) -> None:

@@ -97,7 +97,12 @@ class WakeupSequence:
         or any when None), or None when that does not start the sequence up to
         reordering: its step there must be an initial one, or touch nothing the
         sequence touches and not raise (a step that raised ends the execution, so
-        the sequence never runs after it)."""
+        the sequence never runs after it). A step that is not in the sequence and
+        took `options` covers it only if it took none: `touched` is then what it
+        touches whatever it chooses (`covered_by_sleep` passes the union over every
+        option, None), while a step that chose covers only the executions where it
+        runs first with that choice, and the sequence may be followed by the same
+        step choosing otherwise, touching what the sequence touches."""
         position = self.first_of(actor)
         if position is not None:
             if not self.initial(position):
@@ -105,7 +110,7 @@ class WakeupSequence:
             if options is not None and options != self.options_at(position):
                 return None
             return self.without(position)
-        if touched is None or ENDS in touched[1]:
+        if touched is None or ENDS in touched[1] or options:
             return None
         return self if self.untouched_by(touched) else None
 
