@@ -321,9 +321,8 @@ class Search:
             return reason is not None
 
         self.stable = getattr(strategy, "stable", False)
-        Deterministic(strategy, lambda run: self._run(run, self._selection())).explore(
-            self._execute, stop
-        )
+        first = self._selection()  # the determinism check re-runs the first execution
+        Deterministic(strategy, lambda run: self._run(run, first)).explore(self._execute, stop)
         return stopped[0] if stopped else None
 
     def _stop_reason(self) -> str | None:

@@ -714,3 +714,30 @@ def test_a_halt_passes_the_cross_check_and_exits_one(model_file) -> None:
     assert done.returncode == 1, done.stdout + done.stderr
     assert "VIOLATED  no_halt" in done.stdout
     assert "Halt" not in done.stderr
+
+
+def test_one_property_the_first_execution_violates_is_no_nondeterminism(check_source) -> None:
+    """The first execution is re-run to check the model is deterministic; the re-run
+    checks what the first one checked, even once it decided every selected property."""
+    source = """
+        import rasmodel as rm
+        model = rm.Model("first-violates")
+
+        @model.build
+        def build(env):
+            x = env.var("x", 0)
+
+            def p():
+                x.value = 1
+                yield env.pause()
+
+            env.process(p(), name="p")
+            env.process(p(), name="q")
+            return x
+
+        @model.final
+        def x_is_zero(x, params):
+            assert x.value == 0, "x is 1"
+        """
+    result = check_source(source, properties=["x_is_zero"])
+    assert result.verdicts == {"x_is_zero": "violated"}
