@@ -10,8 +10,9 @@ page otherwise. That is the simple model the seed designs were written against.
 
 `Memory(..., upstream=True)` decides as today's kernel does instead: under
 `mf_mutex`; a page already marked hwpoison returns -EHWPOISON, and with
-MF_ACTION_REQUIRED `kill_accessing_process()` signals `current` only if its process
-maps the page; otherwise `collect_procs()`/`task_early_kill()` pick whom to signal:
+MF_ACTION_REQUIRED `kill_accessing_process()` decides instead: it signals `current`
+only if its process maps the page (-EHWPOISON), else returns 0 (-EFAULT for a
+kernel thread); otherwise `collect_procs()`/`task_early_kill()` pick whom to signal:
 with MF_ACTION_REQUIRED `current` (`BUS_MCEERR_AR`) if its process maps the page,
 and other mapping processes (`BUS_MCEERR_AO`) only with `early_kill`
 (vm.memory_failure_early_kill). The page is unmapped, its PTEs become hwpoison
@@ -166,12 +167,13 @@ class Memory:
         return victims
 
     def _kill_accessing_process(self, current: Task | None, page: Page) -> int:
-        """SIGBUS `BUS_MCEERR_AR` to `current` if its page table still has the page
-        (mapped, or as a hwpoison entry): -EHWPOISON; else -EFAULT."""
+        """mm/memory-failure.c `kill_accessing_process()`: -EFAULT without an mm;
+        SIGBUS `BUS_MCEERR_AR` to `current` and -EHWPOISON if its page table still
+        has the page (mapped, or as a hwpoison entry); else 0 and no signal."""
         if current is None or current.mm is None:
             return EFAULT
         if current.mm not in page.mapped_by.value | page.hwpoison_entries.value:
-            return EFAULT
+            return 0
         self.sigbus(current.name, AR, page.pfn)
         return EHWPOISON
 
