@@ -113,6 +113,42 @@ def test_on_preempt_rt_the_irq_work_kthread_is_current_and_its_task_work_never_r
     assert added and added[0].data["task"] == "irq_work/0" and added[0].data["kthread"]
 
 
+def _lazy_irq_work_before_next_step(preempt_rt: bool) -> rm.Model:
+    """Task A queues an irq_work, then takes one more step; no preemption budget."""
+    model = rm.Model(f"irq-workd-fifo-{preempt_rt}")
+
+    @model.build
+    def build(env: rm.Env):
+        k = Kernel(env, cpus=1, preemptions=0, migrations=0, preempt_rt=preempt_rt)
+
+        def work(context):
+            k.emit("work_ran")
+            yield k.step("irq_work done")
+
+        irq_work = IrqWork(k, "lazy_work", work)
+
+        def body(task: Task):
+            irq_work.irq_work_queue()
+            yield k.step("after queue")
+            k.emit("a_next")
+
+        k.task("A", body)
+
+    model.check(rm.before("work_ran", "a_next"), name="work_first")
+    return model
+
+
+@pytest.mark.parametrize(("preempt_rt", "verdict"), [(True, "holds"), (False, "violated")])
+def test_the_rt_irq_work_kthread_preempts_the_task_at_its_next_preemption_point(
+    preempt_rt: bool, verdict: str
+) -> None:
+    """irq_work/N is SCHED_FIFO: woken, it takes the CPU before A's next step without
+    spending the preemption budget. A hard-IRQ irq_work may arrive after that step."""
+    result = rm.check(_lazy_irq_work_before_next_step(preempt_rt))
+    assert result.exhaustive
+    assert result.verdicts["work_first"] == verdict
+
+
 def test_per_cpu_copies_are_apart_and_this_cpu_follows_the_context() -> None:
     model = rm.Model("percpu")
 

@@ -84,7 +84,11 @@ class Context:
         stack = cpu.stack.value
         if stack:
             return stack[-1][0] == self.process
-        return self.task is not None and cpu.curr.value == self.process
+        task = self.task
+        if task is None or cpu.curr.value != self.process:
+            return False
+        # A woken SCHED_FIFO thread preempts a normal task at its next preemption point.
+        return task.fifo or not self.kernel.fifo_preempts(cpu)
 
     def describe(self) -> str:
         return f"{self.cpu.name}/{self.kind}" + (
@@ -96,12 +100,20 @@ class Task:
     """A task: scheduled on a CPU, runs user code, enters the kernel, returns to user."""
 
     def __init__(
-        self, kernel: Kernel, name: str, cpu: int, *, kthread: bool, mm: str | None = None
+        self,
+        kernel: Kernel,
+        name: str,
+        cpu: int,
+        *,
+        kthread: bool,
+        mm: str | None = None,
+        fifo: bool = False,
     ) -> None:
         env = kernel.env
         self.kernel = kernel
         self.name = name
         self.kthread = kthread
+        self.fifo = fifo  # SCHED_FIFO: runs before, and preempts, normal tasks
         # The process (address space) it belongs to: threads of one process share it;
         # a kernel thread has none.
         self.mm: str | None = None if kthread else (mm or name)
@@ -136,6 +148,7 @@ class Kernel:
         self.tasks: dict[str, Task] = {}
         self.tif_handlers: dict[str, Callable[[Task], Steps]] = {}  # do_notify_resume work
         self.callbacks: dict[str, Callable[..., Steps]] = {}  # task_work callbacks by name
+        self.has_fifo = False  # some task is SCHED_FIFO (see `fifo_preempts`)
         self.preemptions = env.var("sched.preemptions_left", preemptions)
         self.migrations = env.var("sched.migrations_left", migrations)
         for cpu in self.cpus:
@@ -218,10 +231,13 @@ class Kernel:
         kthread: bool = False,
         daemon: bool = False,
         mm: str | None = None,
+        fifo: bool = False,
     ) -> Task:
         """A task on `cpu` running `body(task)` once it is scheduled; `mm` names its
-        process (threads of one process share it; default: a process of its own)."""
-        task = Task(self, name, cpu, kthread=kthread, mm=mm)
+        process (threads of one process share it; default: a process of its own);
+        `fifo` makes it SCHED_FIFO (see `fifo_preempts`)."""
+        task = Task(self, name, cpu, kthread=kthread, mm=mm, fifo=fifo)
+        self.has_fifo = self.has_fifo or fifo
         self.tasks[name] = task
         self.contexts[name] = Context(self, name, task, None)
         proc = self.env.process(self._task_main(task, body), name=name, daemon=daemon)
@@ -229,7 +245,14 @@ class Kernel:
         return task
 
     def queue_thread(
-        self, name: str, cpu: int, queue: Queue[str], handle: Callable[[str], Steps], label: str
+        self,
+        name: str,
+        cpu: int,
+        queue: Queue[str],
+        handle: Callable[[str], Steps],
+        label: str,
+        *,
+        fifo: bool = False,
     ) -> Task:
         """A kernel thread on `cpu` (a kworker, `irq_work/N`) that sleeps while `queue`
         is empty and otherwise pops the next item and runs `handle(item)`; it starts
@@ -244,7 +267,7 @@ class Kernel:
                 yield from handle(queue.popleft())
                 yield self.step(label)
 
-        task = self.task(name, body, cpu=cpu, kthread=True, daemon=True)
+        task = self.task(name, body, cpu=cpu, kthread=True, daemon=True, fifo=fifo)
         task.state.value = SLEEPING
         return task
 
@@ -375,11 +398,27 @@ class Kernel:
 
     # ------------------------------------------------------------- scheduler
     def _candidates(self, cpu: Cpu) -> list[str]:
-        return [
+        """The runnable tasks of `cpu` besides its current one; SCHED_FIFO ones only,
+        when there are any (they run first)."""
+        found = [
             name
             for name, task in self.tasks.items()
             if task.cpu.value == cpu.index and task.runnable() and name != cpu.curr.value
         ]
+        if self.has_fifo and any(self.tasks[name].fifo for name in found):
+            return [name for name in found if self.tasks[name].fifo]
+        return found
+
+    def fifo_preempts(self, cpu: Cpu) -> bool:
+        """A runnable SCHED_FIFO task waits on `cpu` while a normal task runs there
+        preemptible: it takes the CPU at the next preemption point (the wake-up set
+        NEED_RESCHED), spending no preemption of the budget."""
+        if not self.has_fifo or cpu.preempt_count.value or cpu.irqs_off.value:
+            return False
+        curr = cpu.curr.value
+        if curr is None or self.tasks[curr].fifo or not self.tasks[curr].runnable():
+            return False
+        return any(self.tasks[name].fifo for name in self._candidates(cpu))
 
     def _may_switch(self, cpu: Cpu) -> bool:
         if cpu.stack.value or not self._candidates(cpu):
@@ -387,19 +426,19 @@ class Kernel:
         curr = cpu.curr.value
         if curr is None or not self.tasks[curr].runnable():
             return True
-        return (
-            self.preemptions.value > 0 and cpu.preempt_count.value == 0 and cpu.irqs_off.value == 0
-        )
+        preemptible = cpu.preempt_count.value == 0 and cpu.irqs_off.value == 0
+        return preemptible and (self.preemptions.value > 0 or self.fifo_preempts(cpu))
 
     def _scheduler(self, cpu: Cpu) -> Steps:
         """`schedule()` on one CPU: pick the next task when idle, or preempt."""
         while True:
             yield self.env.wait_until(lambda: self._may_switch(cpu), f"schedule {cpu.name}")
             prev = cpu.curr.value
+            forced = self.fifo_preempts(cpu)
             choices = self._candidates(cpu)
             nxt = self.env.choose(choices, f"{cpu.name} next task")
             preempt = prev is not None and self.tasks[prev].runnable()
-            if preempt:
+            if preempt and not forced:
                 self.preemptions.value -= 1
             cpu.curr.value = nxt
             self.emit("sched_switch", cpu=cpu.name, prev=prev, next=nxt, preempt=preempt)

@@ -8,7 +8,9 @@ CPU or elsewhere, does nothing. `irq_work_run()` runs this CPU's pending work no
 On PREEMPT_RT (`Kernel(..., preempt_rt=True)`) a work not marked `hard`
 (`IRQ_WORK_HARD_IRQ`) is lazy: `__irq_work_queue_local()` puts it on the CPU's
 lazy list, and the per-CPU kernel thread `irq_work/N` runs it in task context, where
-`current` is that kthread and the work may be preempted or sleep. `irq_work_run()`
+`current` is that kthread and the work may be preempted or sleep. The kthread is
+SCHED_FIFO (`sched_set_fifo_low`): once woken it preempts a normal task at that
+task's next preemption point (`Kernel.fifo_preempts`). `irq_work_run()`
 leaves lazy works to the kthread.
 """
 
@@ -84,7 +86,9 @@ class _IrqWorkd:
             kernel.env.queue(f"irq_work_lazy/{c.index}") for c in kernel.cpus
         ]
         self.threads = [
-            kernel.queue_thread(f"irq_work/{c.index}", c.index, lazy, self._run, "run_irq_workd")
+            kernel.queue_thread(
+                f"irq_work/{c.index}", c.index, lazy, self._run, "run_irq_workd", fifo=True
+            )
             for c, lazy in zip(kernel.cpus, self.lists, strict=True)
         ]
 
