@@ -113,17 +113,17 @@ def test_on_preempt_rt_the_irq_work_kthread_is_current_and_its_task_work_never_r
     assert added and added[0].data["task"] == "irq_work/0" and added[0].data["kthread"]
 
 
-def _lazy_irq_work_before_next_step(preempt_rt: bool) -> rm.Model:
-    """Task A queues an irq_work, then takes one more step; no preemption budget."""
-    model = rm.Model(f"irq-workd-fifo-{preempt_rt}")
+def _lazy_irq_work_before_next_step(preempt_rt: bool, preemptions: int = 0) -> rm.Model:
+    """Task A queues an irq_work, then takes one more step."""
+    model = rm.Model(f"irq-workd-fifo-{preempt_rt}-{preemptions}")
 
     @model.build
     def build(env: rm.Env):
-        k = Kernel(env, cpus=1, preemptions=0, migrations=0, preempt_rt=preempt_rt)
+        k = Kernel(env, cpus=1, preemptions=preemptions, migrations=0, preempt_rt=preempt_rt)
 
         def work(context):
+            yield k.step("irq_work starts")
             k.emit("work_ran")
-            yield k.step("irq_work done")
 
         irq_work = IrqWork(k, "lazy_work", work)
 
@@ -133,8 +133,16 @@ def _lazy_irq_work_before_next_step(preempt_rt: bool) -> rm.Model:
             k.emit("a_next")
 
         k.task("A", body)
+        return k
 
     model.check(rm.before("work_ran", "a_next"), name="work_first")
+
+    @model.final
+    def budget_kept(k, params):
+        """Neither the kthread's preemption of A nor anything else spent the budget:
+        nothing can preempt a running SCHED_FIFO thread."""
+        return k.preemptions.value == preemptions
+
     return model
 
 
@@ -143,10 +151,15 @@ def test_the_rt_irq_work_kthread_preempts_the_task_at_its_next_preemption_point(
     preempt_rt: bool, verdict: str
 ) -> None:
     """irq_work/N is SCHED_FIFO: woken, it takes the CPU before A's next step without
-    spending the preemption budget. A hard-IRQ irq_work may arrive after that step."""
+    spending the preemption budget, and A cannot preempt it back. A hard-IRQ irq_work
+    may arrive after that step."""
     result = rm.check(_lazy_irq_work_before_next_step(preempt_rt))
     assert result.exhaustive
     assert result.verdicts["work_first"] == verdict
+    if preempt_rt:
+        with_budget = rm.check(_lazy_irq_work_before_next_step(preempt_rt, preemptions=1))
+        assert with_budget.verdicts["work_first"] == "holds"
+        assert with_budget.verdicts["budget_kept"] == "holds"
 
 
 def test_per_cpu_copies_are_apart_and_this_cpu_follows_the_context() -> None:

@@ -426,6 +426,8 @@ class Kernel:
         curr = cpu.curr.value
         if curr is None or not self.tasks[curr].runnable():
             return True
+        if self.tasks[curr].fifo:
+            return False  # SCHED_FIFO runs until it blocks
         preemptible = cpu.preempt_count.value == 0 and cpu.irqs_off.value == 0
         return preemptible and (self.preemptions.value > 0 or self.fifo_preempts(cpu))
 
