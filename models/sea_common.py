@@ -172,9 +172,10 @@ def right_task_signalled(system: Any, params: Mapping[str, Any], trace: list[dic
     for task, pfn in consumed.items():
         for signal in signals:
             if signal["task"] == task and (signal["code"] != AR or signal["pfn"] != pfn):
+                page = "no address" if signal["pfn"] is None else f"page {signal['pfn']:#x}"
                 return (
                     f"{task} consumed the error in page {pfn:#x} but got SIGBUS "
-                    f"{signal['code']} for page {signal['pfn']:#x}"
+                    f"{signal['code']} for {page}"
                 )
         if not any(s["task"] == task and s["code"] == AR for s in signals):
             return f"{task} consumed the error in page {pfn:#x} but got no SIGBUS {AR}"
