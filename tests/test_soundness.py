@@ -90,6 +90,7 @@ EXPECTED = {
     "finding_7.py": {"not_after_join": "violated"},
     "finding_8.py": {"deadlock": "violated", "assertion": "violated"},
     "woken_sleeper.py": {"zeroed_only_before_p0": "violated"},
+    "short_circuit_guard.py": {"g_waited": "violated"},
 }
 
 
@@ -135,6 +136,7 @@ def test_the_trace_check_counts_the_traces_a_search_missed() -> None:
         "woken_sleeper.py",
         "blocked_guard_join.py",
         "chosen_cover.py",
+        "short_circuit_guard.py",
     ],
 )
 def test_dpor_explores_every_trace_of_a_model_it_once_missed_a_trace_of(name: str) -> None:

@@ -336,6 +336,7 @@ class Env(simpy.Environment):
                         "check and the step.",
                         hint="Predicates must read only tracked state (env.var, env.queue).",
                     )
+                footprint.reads.update(guard.seen)  # the step depends on all of them
                 guard_reads = frozenset(footprint.reads)
                 guard._cbs = None  # type: ignore[assignment]
                 guard._ok = True
@@ -499,7 +500,7 @@ class Env(simpy.Environment):
         except (ModelError, KeyboardInterrupt, SystemExit):
             raise
         except BaseException as error:
-            guard.reads = frozenset(footprint.reads)
+            guard.read(frozenset(footprint.reads))
             guard.stale = False
             raise StepFailed(proc._name, error, "its wait_until predicate") from None
         finally:
@@ -512,7 +513,7 @@ class Env(simpy.Environment):
                 where=proc.suspended_at(),
                 hint="Predicates must only read; do the write after the yield.",
             )
-        guard.reads = frozenset(footprint.reads)
+        guard.read(frozenset(footprint.reads))
         guard.holds = holds
         guard.stale = not guard.reads
         return holds
@@ -555,7 +556,7 @@ class Env(simpy.Environment):
             guard = proc._guard
             if guard is not None:
                 enabled = guard.stale or guard.holds
-                found.append(Pending(name, enabled, guard.reads))
+                found.append(Pending(name, enabled, guard.seen))
         return found
 
     def close(self) -> None:
@@ -628,7 +629,10 @@ class WaitUntil(simpy.Event):
 
     The guard's reads are remembered so the guard is re-evaluated only after a step
     writes one of them; when the process is picked, the check and the code after the
-    yield run as one step.
+    yield run as one step. What the reduction takes the guard to read (`seen`) is
+    every key any evaluation during the wait read: an evaluation that short-cuts
+    (`if not candidates: return False`) reads less than one that found it true, and a
+    write that made the guard false is to a key only the true one read.
     """
 
     def __init__(self, env: Env, predicate: Callable[[], Any], label: str | None) -> None:
@@ -642,10 +646,16 @@ class WaitUntil(simpy.Event):
         self._cbs: list[Any] = []
         self.predicate = predicate
         self.label = label
-        self.reads: frozenset[str] = frozenset()
+        self.reads: frozenset[str] = frozenset()  # by the last evaluation
+        self.seen: frozenset[str] = frozenset()  # by every evaluation of this wait
         self.holds = False
         self.stale = True
         self.waiter: Process | None = None
+
+    def read(self, keys: frozenset[str]) -> None:
+        """An evaluation read `keys`."""
+        self.reads = keys
+        self.seen = self.seen | keys
 
     def _desc(self) -> str:
         return f"wait_until {self.label!r}" if self.label else "wait_until"
@@ -753,8 +763,8 @@ class Process(simpy.Process):
             # Whether the process could have passed its guard before the interrupt
             # depends on what the guard reads: the interrupter reads it too.
             self.env._remove_guard(self)
-            self._left_guard = self._guard.reads
-            self.env.footprint.reads.update(self._guard.reads)
+            self._left_guard = self._guard.seen
+            self.env.footprint.reads.update(self._guard.seen)
             self._guard = None
             return
         target: Any = self._target
