@@ -43,7 +43,7 @@ status block; firmware waits for a free block before it raises the SEA), `pool`
 (records in `ghes_estatus_pool`), `preempt_rt` (`ghes_proc_irq_work` is not
 IRQ_WORK_HARD_IRQ, so it runs in the `irq_work/N` kthread), `retries` (how often a
 task re-executes a faulting access before the model calls it a loop),
-`preemptions`, and `fix`:
+`preemptions`, `early_kill` (vm.memory_failure_early_kill), and `fix`:
 
 - `none`: upstream as it is;
 - `per_cpu`: a per-CPU estatus list and irq_work (the records a CPU spooled are
@@ -107,10 +107,9 @@ PARAMS = {
     "preempt_rt": 0,
     "retries": 1,
     "preemptions": 0,
+    "early_kill": 0,  # vm.memory_failure_early_kill: BUS_MCEERR_AO to other mappers
     "fix": "none",
 }
-
-model = rm.Model("ghes-upstream", params=PARAMS, doc=__doc__)
 
 
 class Signals:
@@ -340,37 +339,47 @@ def return_to_user(k: Kernel, signals: Signals, task: Task) -> Steps:
     return False
 
 
-@model.build
-def build(env: rm.Env, **params: Any) -> Kernel:
-    if params["fix"] not in FIXES:
-        raise rm.ModelError(f"-D fix={params['fix']}: choose one of {', '.join(FIXES)}.")
-    k = Kernel(
-        env,
-        cpus=2,
-        preemptions=params["preemptions"],
-        migrations=0,
-        preempt_rt=bool(params["preempt_rt"]),
+def make_model(
+    name: str, ghes: type[Ghes], doc: str, params: Mapping[str, Any] | None = None
+) -> rm.Model:
+    """The scenario and properties of this module around the GHES side `ghes` (a
+    design that replaced or preceded today's subclasses `Ghes`)."""
+    model = rm.Model(name, params={**PARAMS, **(params or {})}, doc=doc)
+
+    @model.build
+    def build(env: rm.Env, **params: Any) -> Kernel:
+        if params["fix"] not in FIXES:
+            raise rm.ModelError(f"-D fix={params['fix']}: choose one of {', '.join(FIXES)}.")
+        k = Kernel(
+            env,
+            cpus=2,
+            preemptions=params["preemptions"],
+            migrations=0,
+            preempt_rt=bool(params["preempt_rt"]),
+        )
+        signals = Signals(k)
+        memory = UpstreamMemory(k, signals, early_kill=bool(params["early_kill"]))
+        memory.handler = ghes(k, memory, params)
+        for index, who in enumerate("AB"[: 1 + params["simultaneous"]]):
+            mm = "P" if params["same_process"] else who
+            page = memory.page(PAGES[who], poisoned=True, mapped_by=(mm,))
+            k.task(who, user_program(k, memory, page, params["retries"]), cpu=index, mm=mm)
+        return k
+
+    model.check(rm.never("sleep_in_atomic"), name="no_sleep_in_atomic")
+    model.check(rm.never(("self_deadlock", "corrupted")), name="reentrancy_safe")
+    model.check(rm.after("error_reported", "memory_failure", key="pfn"), name="no_lost_error")
+    model.trace(name="handled_before_user", reads=("sea", "memory_failure", "ret_to_user"))(
+        handled_before_user
     )
-    signals = Signals(k)
-    memory = UpstreamMemory(k, signals)
-    memory.handler = Ghes(k, memory, params)
-    for index, who in enumerate("AB"[: 1 + params["simultaneous"]]):
-        mm = "P" if params["same_process"] else who
-        page = memory.page(PAGES[who], poisoned=True, mapped_by=(mm,))
-        k.task(who, user_program(k, memory, page, params["retries"]), cpu=index, mm=mm)
-    return k
+    model.trace(name="right_task_signalled", reads=("sea", "sigbus"))(right_task_signalled)
+    model.trace(name="no_wrong_sigbus", reads=("sea", "sigbus"))(no_wrong_sigbus)
+    model.check(rm.never("sea_unclaimed"), name="sea_claimed")
+    model.check(rm.never("sea_loop"), name="no_sea_loop")
+    model.check(rm.never("panic"), name="no_panic")
+    return model
 
 
-model.check(rm.never("sleep_in_atomic"), name="no_sleep_in_atomic")
-model.check(rm.never(("self_deadlock", "corrupted")), name="reentrancy_safe")
-model.check(rm.after("error_reported", "memory_failure", key="pfn"), name="no_lost_error")
-model.trace(name="handled_before_user", reads=("sea", "memory_failure", "ret_to_user"))(
-    handled_before_user
-)
-model.trace(name="right_task_signalled", reads=("sea", "sigbus"))(right_task_signalled)
-
-
-@model.trace(name="no_wrong_sigbus", reads=("sea", "sigbus"))
 def no_wrong_sigbus(system: Any, params: Mapping[str, Any], trace: list[dict]) -> Any:
     """No task that consumed an error gets a SIGBUS other than BUS_MCEERR_AR for its
     own page (`right_task_signalled` also wants that one to come)."""
@@ -385,6 +394,4 @@ def no_wrong_sigbus(system: Any, params: Mapping[str, Any], trace: list[dict]) -
     return True
 
 
-model.check(rm.never("sea_unclaimed"), name="sea_claimed")
-model.check(rm.never("sea_loop"), name="no_sea_loop")
-model.check(rm.never("panic"), name="no_panic")
+model = make_model("ghes-upstream", Ghes, __doc__)

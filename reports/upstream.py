@@ -17,8 +17,11 @@ JSON = ROOT / "reports" / "upstream.json"
 MODEL = "models/ghes_upstream.py"
 
 
-def _runs(*variants: str) -> list[str]:
-    return [f"rasmodel check {MODEL}" + (f" {v}" if v else "") for v in variants]
+KICK = "models/ghes_kick_2020.py"
+
+
+def _runs(*variants: str, model: str = MODEL) -> list[str]:
+    return [f"rasmodel check {model}" + (f" {v}" if v else "") for v in variants]
 
 
 QUESTIONS: list[tuple[str, list[str]]] = [
@@ -68,7 +71,20 @@ QUESTIONS: list[tuple[str, list[str]]] = [
             "-D simultaneous=1 -D retries=2 -D fix=per_cpu",
         ),
     ),
+    (
+        "The design upstream replaced in v6.17 (memory_failure_queue() and "
+        "ghes_kick_task_work(), v5.8 to v6.16): does the kworker race cost the AR?",
+        _runs("-D preemptions=1", "-D preemptions=1 -D early_kill=1", model=KICK)
+        + _runs("-D preemptions=1 -D early_kill=1"),
+    ),
 ]
+
+
+def key(command: str) -> str:
+    """How the report's tables name a run: its -D options, after the model file
+    when that is not ghes_upstream.py."""
+    rest = command.split("rasmodel check ", 1)[1]
+    return rest[len(MODEL) :].strip() if rest.startswith(MODEL + " ") else rest
 
 
 def parse(command: str) -> tuple[str, dict[str, str]]:

@@ -21,13 +21,9 @@ RUNS = [run for question in REPORT["questions"] for run in question["runs"]]
 SLOW = {"-D simultaneous=1 -D retries=2"}  # the longest runs: about 8 s each on 2 cores
 
 
-def _params(command: str) -> str:
-    return command.split(upstream.MODEL, 1)[1].strip()
-
-
 def _marks(run: dict) -> list[pytest.MarkDecorator]:
     quick = "simultaneous=1" not in run["command"] or "fix=per_cpu" in run["command"]
-    return [] if quick and _params(run["command"]) not in SLOW else [pytest.mark.slow]
+    return [] if quick and upstream.key(run["command"]) not in SLOW else [pytest.mark.slow]
 
 
 def test_the_json_asks_the_questions_of_reports_upstream_py() -> None:
@@ -38,7 +34,7 @@ def test_the_json_asks_the_questions_of_reports_upstream_py() -> None:
 
 
 @pytest.mark.parametrize(
-    "run", [pytest.param(run, id=_params(run["command"]), marks=_marks(run)) for run in RUNS]
+    "run", [pytest.param(run, id=upstream.key(run["command"]), marks=_marks(run)) for run in RUNS]
 )
 def test_each_command_reaches_the_verdicts_the_report_gives(run: dict) -> None:
     verdicts, exhaustive = upstream.verdicts(run["command"])
@@ -50,14 +46,14 @@ def test_the_tables_of_the_report_list_the_violated_properties_of_each_run() -> 
     text = (ROOT / "reports" / "upstream.md").read_text()
     rows = {}
     for line in text.splitlines():
-        match = re.match(r"\| `(-D [^`]*)`[^|]*\| ([^|]*) \|$", line)
+        match = re.match(r"\| `((?:models/\S+ )?-D [^`]*)`[^|]*\| ([^|]*) \|$", line)
         if match:
             named = {n.strip(" *") for n in match.group(2).split(",")} - {"none"}
             rows[match.group(1)] = named
     assert len(rows) == len(RUNS)
     for run in RUNS:
         violated = {name for name, verdict in run["verdicts"].items() if verdict == "violated"}
-        assert rows[_params(run["command"])] == violated, run["command"]
+        assert rows[upstream.key(run["command"])] == violated, run["command"]
 
 
 def test_a_command_that_is_not_a_check_is_refused() -> None:

@@ -4,7 +4,9 @@ For callers that cannot sleep (interrupt context): the record goes into a per-CP
 kfifo under a spinlock taken with `spin_lock_irqsave()`, and `schedule_work_on()`
 queues that CPU's `memory_failure_work_func()`, which drains the fifo into
 `memory_failure()` from a kworker. Not NMI-safe: an NMI-like handler that calls it
-while the context it interrupted holds the lock spins on it forever.
+while the context it interrupted holds the lock spins on it forever. From v5.8 to
+v6.16, `memory_failure_queue_kick()` let the task that took a synchronous error
+drain its CPU's fifo itself before returning to user space.
 """
 
 from __future__ import annotations
@@ -44,6 +46,14 @@ class MemoryFailureQueue:
         if queued:
             self.wq.schedule_work_on(cpu, self.works[cpu])
         self.locks[cpu].spin_unlock_irqrestore(flags_irq)
+
+    def memory_failure_queue_kick(self, cpu: int) -> Steps:
+        """`memory_failure_queue_kick()` (v5.8 to v6.16): cancel `cpu`'s work, or wait
+        for it if it is running, then drain that CPU's fifo here, in the caller's
+        context (the task returning to user space, so `current` is the task)."""
+        self.kernel.emit("memory_failure_queue_kick", cpu=f"cpu{cpu}")
+        yield from self.wq.cancel_work_sync(self.works[cpu])
+        yield from self._drain(cpu)
 
     def _drain(self, cpu: int) -> Steps:
         """`memory_failure_work_func()`."""
