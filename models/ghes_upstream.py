@@ -68,7 +68,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sea_common import handled_before_user, right_task_signalled
+from sea_common import check_seed_properties
 
 import rasmodel as rm
 from rasmodel.kernel import (
@@ -366,13 +366,7 @@ def make_model(
             k.task(who, user_program(k, memory, page, params["retries"]), cpu=index, mm=mm)
         return k
 
-    model.check(rm.never("sleep_in_atomic"), name="no_sleep_in_atomic")
-    model.check(rm.never(("self_deadlock", "corrupted")), name="reentrancy_safe")
-    model.check(rm.after("error_reported", "memory_failure", key="pfn"), name="no_lost_error")
-    model.trace(name="handled_before_user", reads=("sea", "memory_failure", "ret_to_user"))(
-        handled_before_user
-    )
-    model.trace(name="right_task_signalled", reads=("sea", "sigbus"))(right_task_signalled)
+    check_seed_properties(model)
     model.trace(name="no_wrong_sigbus", reads=("sea", "sigbus"))(no_wrong_sigbus)
     model.check(rm.never("sea_unclaimed"), name="sea_claimed")
     model.check(rm.never("sea_loop"), name="no_sea_loop")

@@ -121,6 +121,12 @@ def make_model(
             k.interrupt("ghes_irq", _report("ghes_irq", PAGES["D"], impl.irq_report), cpu=0)
         return k
 
+    check_seed_properties(model)
+    return model
+
+
+def check_seed_properties(model: rm.Model) -> None:
+    """The five properties every SEA design model checks, under the same names."""
     model.check(rm.never("sleep_in_atomic"), name="no_sleep_in_atomic")
     model.check(rm.never(("self_deadlock", "corrupted")), name="reentrancy_safe")
     model.check(rm.after("error_reported", "memory_failure", key="pfn"), name="no_lost_error")
@@ -128,7 +134,6 @@ def make_model(
         handled_before_user
     )
     model.trace(name="right_task_signalled", reads=("sea", "sigbus"))(right_task_signalled)
-    return model
 
 
 def _user_program(k: Kernel, memory: Memory, page: Page) -> Callable[[Task], Steps]:
@@ -182,4 +187,4 @@ def right_task_signalled(system: Any, params: Mapping[str, Any], trace: list[dic
     return True
 
 
-__all__ = ["AO", "AR", "Estatus", "MemoryFailureQueue", "make_model"]
+__all__ = ["AO", "AR", "Estatus", "MemoryFailureQueue", "check_seed_properties", "make_model"]

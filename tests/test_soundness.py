@@ -45,6 +45,7 @@ def test_the_sample_covers_the_api() -> None:
     for seed in range(300):
         seen |= generate(seed).features
     expected = {
+        "wait_until reading different keys",
         "engine",
         "kernel",
         "store",

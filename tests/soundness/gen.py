@@ -152,6 +152,8 @@ FEATURE = {
     "pause": "pause",
     "timeout": "timeout",
     "wait": "wait_until",
+    "waitmulti": "wait_until reading different keys",
+    "flip": "value held between two steps",
     "emit": "emit",
 }
 
@@ -232,6 +234,10 @@ def _var(draw: _Draw, nvars: int) -> str:
     return draw.pick(VARS[:nvars])
 
 
+def _vars(draw: _Draw, nvars: int, count: int) -> tuple[str, ...]:
+    return tuple(_var(draw, nvars) for _ in range(count))
+
+
 def _engine_op(draw: _Draw, nvars: int, me: str, procs: list[str]) -> Op:
     v = _var(draw, nvars)
     e = draw.pick(EVENTS)
@@ -286,6 +292,8 @@ def _engine_op(draw: _Draw, nvars: int, me: str, procs: list[str]) -> Op:
         (3, lambda: ("pause",)),
         (2, lambda: ("timeout", draw.int(0, 2))),
         (2, lambda: ("wait", v, draw.int(0, 2))),
+        (2, lambda: ("waitmulti", v, draw.int(0, 2), *_vars(draw, nvars, 2), draw.int(0, 2))),
+        (1, lambda: ("flip", v, draw.int(0, 2))),
     ]
     total = sum(w for w, _ in table)
     pick = draw.rng.random() * total
@@ -587,6 +595,8 @@ YIELDING = {
     "tvalue",
     "timeout",
     "wait",
+    "waitmulti",
+    "flip",
     "await",
     "any",
     "all",
@@ -741,6 +751,14 @@ def _render_op(src: _Source, op: Op) -> None:  # noqa: C901 - one branch per ope
         src(f"yield env.timeout({args[0]})")
     elif name == "wait":
         src(f'yield env.wait_until(lambda: {args[0]}.value == {args[1]}, "{args[0]}=={args[1]}")')
+    elif name == "flip":  # a value that holds only between two steps of this process
+        src(f"{args[0]}.value = {args[1]}")
+        src("yield env.pause()")
+        src(f"{args[0]}.value = {args[1]} + 1")
+    elif name == "waitmulti":  # its evaluations stop at different keys (a scheduler's shape)
+        a, k, b, c, j = args
+        test = f"{a}.value == {k} and ({b}.value == 0 or {c}.value != {j})"
+        src(f'yield env.wait_until(lambda: {test}, "{a} and ({b} or {c})")')
     elif name == "consume":
         src(f'yield env.wait_until(lambda: {args[0]}.value == {args[1]}, "{args[0]}=={args[1]}")')
         src(f"{args[0]}.value = {args[2]}")
