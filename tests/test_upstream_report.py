@@ -18,7 +18,10 @@ import upstream  # noqa: E402
 
 REPORT = json.loads(upstream.JSON.read_text())
 RUNS = [run for question in REPORT["questions"] for run in question["runs"]]
-SLOW = {"-D simultaneous=1 -D retries=2"}  # the longest runs: about 8 s each on 2 cores
+SLOW = {  # runs of more than about 2 s on 2 cores, besides the simultaneous ones
+    "-D simultaneous=1 -D retries=2",
+    "-D simultaneous=1 -D sources=2 -D same_process=1 -D fix=per_cpu",
+}
 
 
 def _marks(run: dict) -> list[pytest.MarkDecorator]:
