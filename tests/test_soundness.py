@@ -129,11 +129,6 @@ def test_the_trace_check_counts_the_traces_a_search_missed() -> None:
     assert compare_traces(model, truth, explored + explored[:1]) == []
 
 
-OPEN = pytest.mark.xfail(
-    strict=True, reason="open: an explored actor independent of a sequence covers it (see model)"
-)
-
-
 @pytest.mark.parametrize(
     "name",
     [
@@ -143,7 +138,7 @@ OPEN = pytest.mark.xfail(
         "blocked_guard_join.py",
         "chosen_cover.py",
         "short_circuit_guard.py",
-        pytest.param("interrupt_cover.py", marks=OPEN),
+        "interrupt_cover.py",
     ],
 )
 def test_dpor_explores_every_trace_of_a_model_it_once_missed_a_trace_of(name: str) -> None:

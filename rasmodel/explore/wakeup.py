@@ -37,6 +37,7 @@ from typing import Any
 
 from rasmodel.explore.happens_before import ENDS, Access, HappensBefore, independent
 from rasmodel.explore.path import Branch, Touched
+from rasmodel.sim.footprint import PROCESS_PREFIX, process_key
 
 Options = tuple[Any, ...]
 
@@ -110,7 +111,7 @@ class WakeupSequence:
             if options is not None and options != self.options_at(position):
                 return None
             return self.without(position)
-        if touched is None or ENDS in touched[1] or options:
+        if touched is None or ENDS in touched[1] or options or _moves_another(actor, touched):
             return None
         return self if self.untouched_by(touched) else None
 
@@ -155,6 +156,14 @@ def insert(branch: Branch, sequence: WakeupSequence) -> None:
         if not rest.steps:
             return  # covered: the sequence, or one it extends, is in the tree
         parent, nodes, sequence = node, node.children, rest
+
+
+def _moves_another(actor: str, touched: Touched) -> bool:
+    """The step woke or interrupted another process (wrote its key): what that
+    process does next depends on whether this step ran first, so the step covers no
+    sequence it does not take part in."""
+    own = process_key(actor)
+    return any(key.startswith(PROCESS_PREFIX) and key != own for key in touched[1])
 
 
 def _touched(access: Access | None) -> Touched | None:

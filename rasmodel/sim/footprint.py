@@ -41,7 +41,10 @@ class Footprint:
         self.writes.add(key)
 
 
+PROCESS_PREFIX = "proc:"
+
+
 def process_key(name: str) -> str:
     """The key of a process: its steps read it; waking, interrupting, joining, ending
     it write it."""
-    return "proc:" + name
+    return PROCESS_PREFIX + name

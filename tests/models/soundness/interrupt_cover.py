@@ -1,19 +1,18 @@
 # ruff: noqa: F841 - generated code, kept as the generator shrank it
-"""[Regression model, OPEN: found by the soundness generator at seed 403473, shrunk.]
+"""[Regression model, fixed: found by the soundness generator at seed 403473, shrunk.]
 
-DPOR misses 1 of 6 Mazurkiewicz traces (verdicts and final states agree with plain
-enumeration; `tests/test_soundness.py` keeps it as a strict xfail).
+DPOR missed 1 of 6 Mazurkiewicz traces (verdicts and final states agreed with plain
+enumeration; a missed trace can hide a violation elsewhere).
 
 p0 interrupts p2 (uncaught: p2's step fails and ends the execution); p1 waits for
 e0 or e1, p2 for e0, the daemon d0 for e1 (subscribing to an event writes it). The
-missed trace: d0 subscribes before p1, p1 before p2, then p0 interrupts p2. Its only
-first step is d0. The reversal "d0 before p1" is found in p1's subtree and taken
-as covered at the root by p0 (explored there, independent of d0's step); but in
-p0's subtree p0 interrupts p2 before p2 starts, so no execution there has p2's
-start before p0's interrupt with d0 and p1 first, and the root never runs d0
-first. Treating an actor outside the sequence as never covering it finds the
-trace (26 executions) but breaks optimality on GenMC's programs: the fix has to
-say when independence-coverage holds with steps that fail.
+missed trace: d0 subscribes before p1, p1 before p2, then p0 interrupts p2; its only
+first step is d0. The reversal "d0 before p1" was taken as covered at the root by
+p0, explored there and independent of d0's step; but p0's step interrupts p2, so
+in p0's subtree p2's first step is the interrupt, not the subscription to e0, and
+no execution there has p2 subscribe before the interrupt with d0 and p1 first.
+Fixed: a step that wakes or interrupts another process covers no sequence it does
+not take part in (`wakeup.WakeupSequence.after`).
 """
 
 import types
