@@ -350,6 +350,9 @@ def make_model(
     def build(env: rm.Env, **params: Any) -> Kernel:
         if params["fix"] not in FIXES:
             raise rm.ModelError(f"-D fix={params['fix']}: choose one of {', '.join(FIXES)}.")
+        for name, low in (("sources", 1), ("pool", 1), ("retries", 0), ("simultaneous", 0)):
+            if params[name] < low:
+                raise rm.ModelError(f"-D {name}={params[name]}: it must be at least {low}.")
         k = Kernel(
             env,
             cpus=2,
