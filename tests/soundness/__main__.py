@@ -3,8 +3,8 @@
 Prints a progress line, then the feature mix (how many programs used each feature),
 how many were skipped and why, the time, and every disagreement; each disagreeing
 program is written (shrunk with `--shrink`) to `--out` as a model file. Ctrl-C
-(SIGINT) is meant to stop the run and print the same summary for the programs done
-so far: it does with `--jobs 1`; with more jobs it was once seen not to stop.
+(SIGINT) stops the run: the programs in flight are dropped, the summary of the
+programs done is printed, and each disagreement is written unshrunk.
 """
 
 from __future__ import annotations
@@ -74,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         interrupted = True
     finally:
+        if interrupted:  # the programs in flight are dropped, not waited for
+            for worker in list(getattr(pool, "_processes", {}).values()):
+                worker.terminate()
         pool.shutdown(wait=not interrupted, cancel_futures=True)
     elapsed = time.monotonic() - start
     checked = done - sum(skipped.values())
@@ -88,11 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     print("feature mix (programs checked that use each):")
     for feature, count in sorted(mix.items(), key=lambda item: (-item[1], item[0])):
         print(f"  {feature:<28} {count}")
+    sys.stdout.flush()  # the summary is out before any (long) shrinking
     if failures:
         os.makedirs(args.out, exist_ok=True)
         for seed, problems in failures:
             program = generate(seed)
-            if args.shrink:
+            if args.shrink and not interrupted:
                 program = shrink(program)
             path = os.path.join(args.out, f"gen_{seed}.py")
             with open(path, "w") as handle:
