@@ -312,14 +312,13 @@ def user_program(k: Kernel, memory: UpstreamMemory, page: Page, retries: int) ->
     def program(task: Task) -> Steps:
         seas = 0
         while True:
-            hwpoison = task.mm in page.hwpoison_entries.value
-            sea = page.poisoned.value and task.mm in page.mapped_by.value
-            if sea and seas > retries:
+            fault = memory.fault_of(task, page)
+            if fault == "sea" and seas > retries:
                 k.emit("sea_loop", task=task.name, pfn=page.pfn, seas=seas)
                 return
-            seas += sea
+            seas += fault == "sea"
             yield from memory.user_access(task, page)
-            if not (hwpoison or sea):
+            if fault is None:
                 k.emit("user_read_ok", task=task.name, pfn=page.pfn)
                 return
             if (yield from return_to_user(k, memory.signals, task)):

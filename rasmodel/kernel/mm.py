@@ -81,17 +81,28 @@ class Memory:
         self.pages[page.pfn] = page
         return page
 
+    def fault_of(self, task: Task, page: Page) -> str | None:
+        """What `task`'s access to `page` takes now: the hwpoison page fault
+        ("hwpoison", upstream, once `memory_failure()` left a hwpoison entry), a
+        synchronous external abort ("sea", poison still mapped), or nothing."""
+        if self.upstream and task.mm in page.hwpoison_entries.value:
+            return "hwpoison"
+        mapper = task.mm if self.upstream else task.name
+        if page.poisoned.value and mapper in page.mapped_by.value:
+            return "sea"
+        return None
+
     def user_access(self, task: Task, page: Page) -> Steps:
         """The task's user code touches `page` (in the current step); poison raises an
         SEA right there."""
         k = self.kernel
         k.emit("user_access", task=task.name, pfn=page.pfn)
-        if self.upstream and task.mm in page.hwpoison_entries.value:
+        fault = self.fault_of(task, page)
+        if fault == "hwpoison":
             k.emit("hwpoison_fault", task=task.name, pfn=page.pfn)  # VM_FAULT_HWPOISON
             self.sigbus(task.name, AR, page.pfn)
             return
-        mapper = task.mm if self.upstream else task.name
-        if page.poisoned.value and mapper in page.mapped_by.value:
+        if fault == "sea":
             cpu = k.current().cpu
             k.emit("sea", task=task.name, pfn=page.pfn, cpu=cpu.name)
             k.emit("error_reported", pfn=page.pfn, source="sea")
