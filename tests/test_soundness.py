@@ -152,7 +152,6 @@ def test_dpor_explores_every_trace_of_a_model_it_once_missed_a_trace_of(name: st
     assert compare_traces(model, enumerate_all(model), explored) == []
 
 
-@pytest.mark.xfail(strict=True, reason="open: bounded DPOR misses a violation within bound 0")
 def test_bounded_dpor_finds_what_bounded_enumeration_finds_on_a_model_it_once_missed() -> None:
     path = str(FINDINGS / "bounded_missed_exception.py")
     bounded = rm.check(path, preemption_bound=0, minimize=False)

@@ -117,15 +117,16 @@ class _Run:
     actor: str
     steps: list[Access] = field(default_factory=list)
     nodes: list[int] = field(default_factory=list)  # the branch before each step
+    tail: frozenset[str] = frozenset()  # what decided where the run could go on
 
     def access(self, run_of: list[int], index: int) -> Access:
         """One access for the whole run (run number `index`); causes are renumbered
         from steps to runs, its own steps left out."""
         first = self.steps[0]
         if len(self.steps) == 1:
-            reads, writes, guard = first.reads, first.writes, first.guard
+            reads, writes, guard = first.reads | self.tail, first.writes, first.guard
         else:
-            reads = frozenset().union(*(s.reads for s in self.steps))
+            reads = self.tail.union(*(s.reads for s in self.steps))
             writes = frozenset().union(*(s.writes for s in self.steps))
             guards = [s.guard for s in self.steps if s.guard is not None]
             guard = frozenset().union(*guards) if guards else None
@@ -162,6 +163,24 @@ class DporPath(Path):
         self.woken = []
         self.fresh_run = -1
 
+    def choose(self, point: Point) -> int:
+        if self.pos and point.current_reads and self.bound is not None:
+            self._read_at_end(point)
+        return super().choose(point)
+
+    def _read_at_end(self, point: Point) -> None:
+        """With a bound, whether the running actor can go on at `point` (its run
+        ends here for free, or only by a preemption) is decided by what its
+        wait_until guard reads: a read of its run. A step that writes it decides
+        what a preemption costs, so it does not commute with the run."""
+        run = self.runs[-1]
+        if point.current != run.actor:
+            return
+        run.tail = run.tail | point.current_reads
+        for actor, (_reads, writes) in list(self.sleepers.items()):
+            if not writes.isdisjoint(point.current_reads):
+                del self.sleepers[actor]
+
     def entered(self, pos: int, branch: Branch) -> None:
         self._note_fresh(pos)  # the run going on here, or cut short here, is new
         if branch.kind != RUN:
@@ -192,7 +211,7 @@ class DporPath(Path):
         what it touched from there (while it is preempted there, it sleeps as long as
         what runs instead commutes with the rest of its run)."""
         run = self.runs[index]
-        reads: frozenset[str] = frozenset()
+        reads: frozenset[str] = run.tail
         writes: frozenset[str] = frozenset()
         for node, step in zip(reversed(run.nodes), reversed(run.steps), strict=True):
             reads, writes = reads | step.reads, writes | step.writes

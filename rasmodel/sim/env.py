@@ -269,7 +269,7 @@ class Env(simpy.Environment):
         # Once time had to move on, the process that ran last was waiting for it:
         # none is running, so whoever runs first is no preemption.
         current = self._last_actor if self._now == now else None
-        index = self._hooks.choose(Point(RUN, names, "", current))
+        index = self._hooks.choose(Point(RUN, names, "", current, self._guard_reads(current)))
         self._run_step(enabled[index])
 
     def start(self, build: Callable[..., Any] | None = None) -> None:
@@ -517,6 +517,13 @@ class Env(simpy.Environment):
         guard.holds = holds
         guard.stale = not guard.reads
         return holds
+
+    def _guard_reads(self, name: str | None) -> frozenset[str]:
+        """The keys every evaluation of `name`'s wait_until read so far (none when it
+        waits in no wait_until)."""
+        proc = self._processes.get(name) if name is not None else None
+        guard = proc._guard if proc is not None else None
+        return guard.seen if guard is not None else frozenset()
 
     def _mark_stale(self, writes: frozenset[str] | set[str]) -> None:
         for proc in self._guarded.values():

@@ -17,12 +17,17 @@ CHOOSE = "choose"
 
 class Point(NamedTuple):
     """A choice point as the model offers it: the actors that can run next (RUN, with
-    the one that ran last as `current`), or the options of a `choose` (CHOOSE)."""
+    the one that ran last as `current`), or the options of a `choose` (CHOOSE).
+
+    `current_reads` are the keys that decided whether `current` can go on here (its
+    wait_until guard's): with a preemption bound, whether its run ends here or it
+    must be preempted depends on them."""
 
     kind: str
     options: tuple[Any, ...]
     label: str = ""
     current: str | None = None
+    current_reads: frozenset[str] = frozenset()
 
     def same(self, other: Point) -> bool:
         """The same point, offered again (actors in any order)."""

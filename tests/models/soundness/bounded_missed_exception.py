@@ -1,12 +1,15 @@
 # ruff: noqa: F841 - generated code, kept as the generator shrank it
-"""[Regression model, OPEN: found by the soundness generator at seed 404964, shrunk.]
+"""[Regression model: found by the soundness generator at seed 404964, shrunk.]
 
-`--preemption-bound 0` with DPOR reports no violation (2 executions), while the
+`--preemption-bound 0` with DPOR reported no violation (2 executions), while the
 unreduced search within the same bound finds the `exception` (4 executions): p1
 spawns c0, which raises if x is 1, then waits until p0 (holding R) has made x 1.
-The order that needs no preemption is c0's first step after p0's increment. The
-bounded reduction is not complete within its bound here; `tests/test_soundness.py`
-keeps this as a strict xfail until it is fixed. Present before this stop (76d579b).
+The order that needs no preemption is p1, p0's run, then c0. Run first, p1's wait
+blocks, so p0 runs without a preemption; after p0's run it would not block, and
+c0 could then only run by preempting p1. p1's run was taken to commute with p0's
+(its guard's read of x belonged to its next step), so p0 slept after p1 and the
+order was never tried. With a bound, what decides whether a run ends where it does
+(the guard it stops at) is now a read of the run.
 
     rasmodel check bounded_missed_exception.py --preemption-bound 0
     rasmodel check bounded_missed_exception.py --preemption-bound 0 --reduction none
