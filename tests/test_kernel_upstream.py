@@ -353,3 +353,61 @@ def test_upstream_early_kill_signals_the_other_process_at_unmap_time() -> None:
     result = rm.check(_wrong_page(same_process=False, early_kill=True))
     assert result.verdicts["B_not_signalled_AO"] == "violated"
     assert result.verdicts["A_not_signalled_AR"] == "holds"
+
+
+def _two_irq_works(target: int | None) -> rm.Model:
+    """An NMI on cpu0 queues works a then b (on cpu0, or with irq_work_queue_on on
+    `target`); each records where it ran. Upstream `irq_work_run_list()`: one IPI
+    context per CPU (not one per work) runs both, and `llist_del_all()` hands them
+    over newest first."""
+    model = rm.Model("two-irq-works")
+
+    @model.build
+    def build(env: rm.Env):
+        k = Kernel(env, cpus=2, preemptions=0, migrations=0)
+        ran = env.var("ran", ())
+
+        def recorder(label: str):
+            def work(context):
+                ran.value = (*ran.value, (label, context.process, k.smp_processor_id()))
+                yield k.step(f"work {label}")
+
+            return work
+
+        works = [IrqWork(k, label, recorder(label)) for label in ("a", "b")]
+
+        def nmi(context):
+            for work in works:
+                if target is None:
+                    work.irq_work_queue()
+                else:
+                    work.irq_work_queue_on(target)
+            yield k.step("nmi returns")
+
+        def body(task: Task):
+            yield k.step("user")
+
+        k.task("A", body)
+        k.interrupt("nmi", nmi, kind=NMI)
+        return ran
+
+    cpu = target or 0
+    expected = (("b", f"irq_work_ipi/{cpu}", cpu), ("a", f"irq_work_ipi/{cpu}", cpu))
+
+    @model.final
+    def one_ipi_newest_first(ran, params):
+        return ran.value == expected or f"ran {ran.value}"
+
+    return model
+
+
+@pytest.mark.parametrize("target", [None, 1])
+def test_irq_works_raised_on_a_cpu_run_in_its_one_ipi_newest_first(target: int | None) -> None:
+    result = rm.check(_two_irq_works(target))
+    assert result.exhaustive and result.stats.executions > 1
+    assert result.verdicts["one_ipi_newest_first"] == "holds"
+
+
+def test_irq_work_queue_on_a_cpu_that_does_not_exist_is_a_model_error() -> None:
+    with pytest.raises(ModelError, match=r"irq_work_queue_on\('a', 5\): there is no cpu5"):
+        rm.check(_two_irq_works(5))

@@ -117,3 +117,24 @@ def test_an_exhausted_estatus_pool_loses_the_record() -> None:
     assert "gen_pool_exhausted" in kinds
     room = rm.check(str(MODELS / "sea_estatus_workqueue.py"), params={**small, "pool": 1})
     assert room.verdicts["no_lost_error"] == H
+
+
+def test_tif_2017_table_handles_the_sdei_entry_in_place_of_the_tasks_own() -> None:
+    """The 2017 patch's table (sea_tif_2017.py): the SDEI handler saves an entry for
+    the task it interrupted; that task's one `sea_notify_process()` handles the first
+    entry it finds, so it is signalled for the SDEI page and its own stays queued."""
+    result = rm.check(str(MODELS / "sea_tif_2017.py"), properties=["right_task_signalled"])
+    assert result.verdicts["right_task_signalled"] == "violated"
+    trace = result["right_task_signalled"].counterexample.execution.trace
+    saved = [e.data["pfn"] for e in trace if e.kind == "sea_save_info" and e.data["task"] == "A"]
+    handled = [e.data["pfn"] for e in trace if e.kind == "sea_find_info"]
+    assert saved == [0xC0, 0xA0] and handled == [0xC0]
+
+
+def test_tif_2017_table_survives_two_simultaneous_seas_and_panics_when_full() -> None:
+    params = {"errors": 2, "simultaneous": 1, "sdei": 0, "irq_report": 0}
+    roomy = rm.check(str(MODELS / "sea_tif_2017.py"), params=params)
+    assert roomy.exhaustive and not {v for v, r in roomy.verdicts.items() if r == "violated"}
+    full = rm.check(str(MODELS / "sea_tif_2017.py"), params={**params, "slots": 1})
+    assert full.verdicts["no_panic"] == "violated"
+    assert "Too many concurrent recoverable errors" in full["no_panic"].message

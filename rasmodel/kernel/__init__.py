@@ -1,21 +1,23 @@
 """The kernel vocabulary for RAS models, built only on the public engine API.
 
-`Kernel` (CPUs, contexts, tasks, the scheduler), `SpinLock`, `Mutex`, `WaitQueue`,
-`Completion`, `panic`, `PerCpu`, `LList`, `KFifo`, `GenPool`, `IrqWork`, `Workqueue`,
+`Kernel` (CPUs, contexts, tasks, the scheduler, `cpu_stall`), `SpinLock`, `Mutex`,
+`WaitQueue`, `Completion`, `SeqCount`, `SeqLock`, `panic`, `PerCpu`, `LList`, `KFifo`,
+`GenPool`, `IrqWork` with `irq_work_run`, `Workqueue`,
 `task_work_add` and TIF flags with `exit_to_user`, `Memory` (pages, SEA,
 `memory_failure`, SIGBUS) and `MemoryFailureQueue`. Every primitive emits trace
 events named after the kernel function it models.
 """
 
-from rasmodel.kernel.cpu import HARDIRQ, NMI, TASK, Context, Cpu, Kernel, Task
+from rasmodel.kernel.cpu import HARDIRQ, NMI, STALL, TASK, Context, Cpu, Kernel, Task
 from rasmodel.kernel.genpool import GenPool
-from rasmodel.kernel.irq_work import IrqWork
+from rasmodel.kernel.irq_work import IrqWork, irq_work_run
 from rasmodel.kernel.kfifo import KFifo
 from rasmodel.kernel.llist import LList
 from rasmodel.kernel.locks import SpinLock
 from rasmodel.kernel.memory_failure import MemoryFailureQueue
 from rasmodel.kernel.mm import AO, AR, EFAULT, EHWPOISON, MF_ACTION_REQUIRED, Memory, Page
 from rasmodel.kernel.percpu import PerCpu
+from rasmodel.kernel.seqlock import SeqCount, SeqLock
 from rasmodel.kernel.sync import Completion, Mutex, WaitQueue, panic
 from rasmodel.kernel.task_work import (
     exit_to_user,
@@ -33,6 +35,7 @@ __all__ = [
     "HARDIRQ",
     "MF_ACTION_REQUIRED",
     "NMI",
+    "STALL",
     "TASK",
     "Completion",
     "Context",
@@ -47,12 +50,15 @@ __all__ = [
     "Mutex",
     "Page",
     "PerCpu",
+    "SeqCount",
+    "SeqLock",
     "SpinLock",
     "Task",
     "WaitQueue",
     "Work",
     "Workqueue",
     "exit_to_user",
+    "irq_work_run",
     "panic",
     "set_tsk_thread_flag",
     "task_work_add",

@@ -27,7 +27,7 @@ from rasmodel.sim.state import Queue, Var
 
 Steps = Generator[Any, Any, Any]
 
-TASK, HARDIRQ, NMI = "task", "hardirq", "nmi"
+TASK, HARDIRQ, NMI, STALL = "task", "hardirq", "nmi", "stall"
 RUNNABLE, SLEEPING, DONE = "runnable", "sleeping", "done"
 
 
@@ -143,6 +143,7 @@ class Kernel:
         self.env = env
         self.preempt_rt = preempt_rt  # CONFIG_PREEMPT_RT: see `irq_work`
         self.irq_workd: Any = None  # the irq_work/N kthreads, made on first use
+        self.irq_work_ipi: Any = None  # the irq_work IPI of each CPU, made on first use
         self.cpus = [Cpu(self, i) for i in range(cpus)]
         self.contexts: dict[str, Context] = {}
         self.tasks: dict[str, Task] = {}
@@ -320,7 +321,7 @@ class Kernel:
                 return False
             stack = home.stack.value
             if kind == NMI:
-                return all(entry[1] != NMI for entry in stack)
+                return all(entry[1] not in (NMI, STALL) for entry in stack)
             return home.irqs_off.value == 0 and not stack
 
         def source() -> Steps:
@@ -336,6 +337,37 @@ class Kernel:
 
         proc = self.env.process(source(), name=name, daemon=True)
         proc.context = f"cpu{cpu}/{kind}"
+
+    def cpu_stall(self, cpu: int = 0, *, reason: str = "firmware", times: int = 1) -> None:
+        """`cpu` may stall with exceptions masked (firmware handling an error, an SDEI
+        handler, a vCPU the hypervisor preempted): at any step, up to `times` times,
+        it stops (a `cpu_stall` event), nothing runs or arrives on it, not even an
+        NMI, while the other CPUs go on; then it resumes (`cpu_stall_end`).
+
+        Interleavings already let a CPU be slow; a stall makes it explicit in the
+        counterexample and keeps every interrupt off that CPU while it lasts."""
+        if not 0 <= cpu < len(self.cpus):
+            raise ModelError(
+                f"cpu_stall(cpu={cpu}): there is no cpu{cpu}.",
+                where=caller_location(),
+                hint=f"The kernel has {len(self.cpus)} CPU(s), numbered from 0.",
+            )
+        home = self.cpus[cpu]
+        name = f"stall/{cpu}"
+        context = Context(self, name, None, home, STALL)
+        self.contexts[name] = context
+
+        def stalls() -> Steps:
+            for _ in range(times):
+                yield self.env.wait_until(lambda: True, f"cpu{cpu} stalls")
+                self._push(context, STALL)
+                self.emit("cpu_stall", cpu=home.name, reason=reason)
+                yield self.step(f"cpu{cpu} stalled ({reason})")
+                self._pop(context)
+                self.emit("cpu_stall_end", cpu=home.name, reason=reason)
+
+        proc = self.env.process(stalls(), name=name, daemon=True)
+        proc.context = f"cpu{cpu}/{STALL}"
 
     def nested(self, kind: str, body: Callable[[], Steps]) -> Steps:
         """Run `body` in a nested context of the current process (an exception taken

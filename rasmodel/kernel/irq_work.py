@@ -1,9 +1,14 @@
-"""irq_work (`irq_work_queue`, `irq_work_run`), kernel/irq_work.c.
+"""irq_work (`irq_work_queue`, `irq_work_queue_on`, `irq_work_run`), kernel/irq_work.c.
 
-Queued from any context, NMI included; the work then runs in hard-IRQ context on the
-CPU that queued it, as soon as that CPU has IRQs enabled and no IRQ or NMI running
-(the self-IPI after the NMI returns). Queuing work that is already pending, on this
-CPU or elsewhere, does nothing. `irq_work_run()` runs this CPU's pending work now.
+Queued from any context, NMI included: the work goes on the CPU's raised list
+(`__irq_work_queue_local`) and the CPU raises its irq_work IPI
+(`arch_irq_work_raise`). One hard-IRQ context per CPU, `irq_work_ipi/N`, takes that
+interrupt as soon as the CPU has IRQs enabled and no IRQ or NMI running, and runs
+every work on the list (`irq_work_run_list`: `llist_del_all`, newest first); a work
+queued while it runs raises the IPI again. Queuing work that is already pending, on
+this CPU or elsewhere, does nothing (`IRQ_WORK_PENDING`). `irq_work_queue_on(cpu)`
+puts it on another CPU's list. `irq_work_run()` runs this CPU's raised list now, in
+the caller's context.
 
 On PREEMPT_RT (`Kernel(..., preempt_rt=True)`) a work not marked `hard`
 (`IRQ_WORK_HARD_IRQ`) is lazy: `__irq_work_queue_local()` puts it on the CPU's
@@ -19,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rasmodel.errors import ModelError, caller_location
 from rasmodel.kernel.cpu import HARDIRQ, Context, Kernel, Steps
 from rasmodel.sim.state import Queue
 
@@ -39,41 +45,82 @@ class IrqWork:
                 kernel.irq_workd = _IrqWorkd(kernel)
             kernel.irq_workd.works[name] = self
             return
-        for cpu in kernel.cpus:
-            kernel.interrupt(
-                f"irq_work/{name}/{cpu.index}",
-                self._run,
-                cpu=cpu.index,
-                kind=HARDIRQ,
-                when=self._pending_on(cpu.index),
-                repeat=True,
-            )
-
-    def _pending_on(self, index: int) -> Callable[[], bool]:
-        return lambda: self.pending_on.value == index
+        if kernel.irq_work_ipi is None:
+            kernel.irq_work_ipi = _IrqWorkIpi(kernel)
+        kernel.irq_work_ipi.works[name] = self
 
     def irq_work_queue(self) -> bool:
+        """Queue the work on this CPU; False when it was already pending."""
+        return self.irq_work_queue_on(self.kernel.current().cpu.index)
+
+    def irq_work_queue_on(self, cpu: int) -> bool:
+        """Queue the work on `cpu` (which takes the IPI); False when already pending."""
         k = self.kernel
+        if not 0 <= cpu < len(k.cpus):
+            raise ModelError(
+                f"irq_work_queue_on({self.name!r}, {cpu}): there is no cpu{cpu}.",
+                where=caller_location(),
+                hint=f"The kernel has {len(k.cpus)} CPU(s), numbered from 0.",
+            )
         if self.pending_on.value is not None:
             k.emit("irq_work_queue", work=self.name, queued=False)
             return False
-        cpu = k.current().cpu.index
         self.pending_on.value = cpu
         k.emit("irq_work_queue", work=self.name, queued=True)
         if self.lazy:
             k.irq_workd.queue(cpu, self)
+        else:
+            k.irq_work_ipi.raise_on(cpu, self)
         return True
 
     def irq_work_run(self) -> Steps:
-        """Run the work now if it is pending on this CPU (in the caller's context)."""
-        context = self.kernel.current()
-        if not self.lazy and self.pending_on.value == context.cpu.index:
-            yield from self._run(context)
+        """`irq_work_run()`: run this CPU's raised works now, in the caller's context
+        (lazy works are left to the `irq_work/N` kthread)."""
+        yield from irq_work_run(self.kernel)
 
     def _run(self, context: Context) -> Steps:
         self.pending_on.value = None
         self.kernel.emit("irq_work_run", work=self.name)
         yield from self.fn(context)
+
+
+def irq_work_run(kernel: Kernel) -> Steps:
+    """`irq_work_run()`: run every work raised on this CPU now, in the caller's context."""
+    if kernel.irq_work_ipi is not None:
+        context = kernel.current()
+        yield from kernel.irq_work_ipi.run_list(context)
+
+
+class _IrqWorkIpi:
+    """The raised list of each CPU and the hard-IRQ context that takes its IPI."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+        self.works: dict[str, IrqWork] = {}
+        self.raised: list[Queue[str]] = [
+            kernel.env.queue(f"irq_work_raised/{c.index}") for c in kernel.cpus
+        ]
+        for cpu, raised in zip(kernel.cpus, self.raised, strict=True):
+            kernel.interrupt(
+                f"irq_work_ipi/{cpu.index}",
+                self.run_list,
+                cpu=cpu.index,
+                kind=HARDIRQ,
+                when=raised.__bool__,
+                repeat=True,
+            )
+
+    def raise_on(self, cpu: int, work: IrqWork) -> None:
+        self.raised[cpu].append(work.name)
+
+    def run_list(self, context: Context) -> Steps:
+        """`irq_work_run_list()`: take the whole list (`llist_del_all`) and run its
+        works newest first."""
+        raised = self.raised[context.cpu.index]
+        names = list(raised)
+        raised.clear()
+        for name in reversed(names):
+            yield from self.works[name]._run(context)
 
 
 class _IrqWorkd:
