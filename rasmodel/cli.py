@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, redirect_stdout
 from typing import Any
 
 from rasmodel import __version__
@@ -230,9 +232,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"rasmodel: error: {error}", file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
+        from rasmodel.search import Terminated
+
         print("rasmodel: interrupted", file=sys.stderr)
-        return 130
+        return 143 if isinstance(stop, Terminated) else 130
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at exit
         return EXIT_OK
@@ -248,10 +252,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from rasmodel.report.files import junit_xml, result_json, write_outputs
+    from rasmodel.report.files import ensure_writable, junit_xml, result_json, write_outputs
     from rasmodel.report.progress import Progress
     from rasmodel.report.text import render
-    from rasmodel.search import check, cross_check
+    from rasmodel.search import INTERRUPTS, check, cross_check
 
     options: dict[str, Any] = {
         "properties": args.properties,
@@ -270,14 +274,19 @@ def _check(args: argparse.Namespace) -> int:
     }
     if args.cross_check and args.strategy != "dfs":
         raise UsageError("--cross-check compares the two dfs reductions; drop --strategy.")
-    with Progress(args.model) as progress:
+    if args.graph and not args.out:
+        raise UsageError("--graph writes files next to the counterexamples: add --out DIR.")
+    if args.out:
+        ensure_writable(args.out)
+    # With a machine-readable format, stdout is that document alone: what the model
+    # prints goes to stderr.
+    model_output = sys.stderr if args.format != "text" else sys.stdout
+    with Progress(args.model) as progress, _stoppable(), redirect_stdout(model_output):
         if args.cross_check:
             del options["reduction"]
             result = cross_check(args.model, progress=progress.update, **options)
         else:
             result = check(args.model, progress=progress.update, **options)
-    if args.graph and not args.out:
-        raise UsageError("--graph writes files next to the counterexamples: add --out DIR.")
     written = write_outputs(result, args.out, graph=args.graph) if args.out else {}
     if written:
         result = _with_paths(result, written)
@@ -287,11 +296,32 @@ def _check(args: argparse.Namespace) -> int:
         sys.stdout.write(junit_xml(result))
     else:
         print(render(result, written))
+    if result.stopped_by in INTERRUPTS:
+        return INTERRUPTS[result.stopped_by]
     if not result.ok:
         return EXIT_VIOLATED
     if args.require_exhaustive and not result.exhaustive:
         return EXIT_BOUNDED
     return EXIT_OK
+
+
+@contextmanager
+def _stoppable() -> Iterator[None]:
+    """SIGTERM stops the search as Ctrl-C does (the search keeps what it found)."""
+    from rasmodel.search import Terminated
+
+    def terminate(signum: int, frame: Any) -> None:
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread: leave SIGTERM alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _with_paths(result: Any, written: dict[str, str]) -> Any:

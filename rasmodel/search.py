@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rasmodel.choices import Choice
 from rasmodel.errors import ModelError, RasmodelError, UsageError
 from rasmodel.execution import (
     Execution,
@@ -146,6 +147,7 @@ def check(
     with Watchdog(opts.step_timeout) as dog:
         search = Search(model, params, names, opts, progress, dog.tick)
         search.observer = observer
+        search.watchdog_fired = lambda: dog.fired
         return search.run()
 
 
@@ -157,6 +159,8 @@ def cross_check(model: Model | str, **options: Any) -> Result:
     options = {**options, "collect_states": True}
     options.pop("reduction", None)
     plain = check(model, reduction="none", **{**options, "cache": "off"})
+    if plain.stopped_by in INTERRUPTS:
+        return dataclasses.replace(plain, hints=(*plain.hints, CROSS_CHECK_INTERRUPTED))
     reduced = check(model, reduction="dpor", **options)
     decided = {Verdict.HOLDS.value, Verdict.VIOLATED.value}
     differences = [
@@ -201,11 +205,25 @@ def _incomplete(plain: Result, reduced: Result) -> str:
 
 
 def _why(result: Result) -> str:
+    if result.stopped_by in INTERRUPTS:
+        return result.stopped_by
     if result.stopped_by:
         return f"--{result.stopped_by}" if result.stopped_by != "decided" else "--stop-first"
     if result.stats.depth_bound_hit:
         return "--max-depth"
     return "--preemption-bound" if result.bounds.get("preemption_bound") is not None else "a bound"
+
+
+INTERRUPTS = {"interrupted": 130, "terminated": 143}  # stopped_by -> exit code
+INTERRUPTED_MINIMIZE_SECONDS = 2.0  # per counterexample, once the user has asked to stop
+CROSS_CHECK_INTERRUPTED = (
+    "--cross-check was interrupted during the search without reduction: these are its "
+    "results; the search with dpor did not run and nothing was compared."
+)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like SIGINT's KeyboardInterrupt."""
 
 
 class CrossCheckFailed(RasmodelError):
@@ -245,11 +263,14 @@ class Search:
         self.observer: Callable[[Execution], None] | None = None
         self.final_stats = Stats()
         self.stable = False
+        self.watchdog_fired: Callable[[], bool] = lambda: False
+        self.interrupted = False  # by Ctrl-C or SIGTERM: finish quickly
 
     def run(self) -> Result:
         key = f"{self.model.path}:{self.model.name}:{sorted(self.params.items())}"
         strategy = make_strategy(self.opts, self.selection, key)
         stopped_by = self._explore(strategy)
+        self.interrupted = stopped_by in INTERRUPTS
         seconds = time.monotonic() - self.start
         exhaustive = strategy.exhaustive and stopped_by in (None, "decided")
         if stopped_by == "decided":
@@ -322,7 +343,14 @@ class Search:
 
         self.stable = getattr(strategy, "stable", False)
         first = self._selection()  # the determinism check re-runs the first execution
-        Deterministic(strategy, lambda run: self._run(run, first)).explore(self._execute, stop)
+        try:
+            Deterministic(strategy, lambda run: self._run(run, first)).explore(self._execute, stop)
+        except KeyboardInterrupt as signal:
+            if self.watchdog_fired():
+                raise  # a step that never yields: the watchdog's, a model error
+            # Ctrl-C or SIGTERM: what was found so far is the result (the execution
+            # under way is dropped: it was neither accounted nor analysed).
+            return "terminated" if isinstance(signal, Terminated) else "interrupted"
         return stopped[0] if stopped else None
 
     def _stop_reason(self) -> str | None:
@@ -331,8 +359,10 @@ class Search:
             return "max-executions"
         if opts.time_limit is not None and time.monotonic() - self.start >= opts.time_limit:
             return "time-limit"
-        if self.found and (opts.stop_first or self._decided()):
+        if self.found and self._decided():
             return "decided"
+        if self.found and opts.stop_first:
+            return "stop-first"
         if self.livelock is not None:
             return "livelock"
         return None
@@ -403,21 +433,37 @@ class Search:
         verdict = Verdict.HOLDS if exhaustive else Verdict.NO_VIOLATION_FOUND
         return PropertyResult(name, kind, description, verdict, self.executions, seconds)
 
+    def _minimize(
+        self, name: str, execution: Execution, violation: Violation, selection: Selection
+    ) -> tuple[Choice, ...] | None:
+        """The minimised choices; after Ctrl-C, only what a short budget allows, and
+        None (keep the counterexample as found) if interrupted again."""
+        if self.progress is not None:
+            self.progress(self.final_stats, len(execution.steps), f"minimising {name}")
+        seconds = self.opts.minimize_seconds
+        if self.interrupted:
+            seconds = min(seconds, INTERRUPTED_MINIMIZE_SECONDS)
+        minimizer = Minimizer(
+            lambda run: self._run(run, selection),
+            name,
+            max_executions=self.opts.minimize_executions,
+            seconds=seconds,
+        )
+        try:
+            return minimizer.minimize(execution, violation).choices
+        except KeyboardInterrupt:
+            if self.watchdog_fired():
+                raise
+            self.interrupted = True
+            return None
+
     def _counterexample(
         self, name: str, execution: Execution, violation: Violation
     ) -> Counterexample:
         selection = Selection.of(self.model, [name])
         choices = execution.choices[: violation.prefix]
         if self.opts.minimize:
-            if self.progress is not None:
-                self.progress(self.final_stats, len(execution.steps), f"minimising {name}")
-            minimizer = Minimizer(
-                lambda run: self._run(run, selection),
-                name,
-                max_executions=self.opts.minimize_executions,
-                seconds=self.opts.minimize_seconds,
-            )
-            choices = minimizer.minimize(execution, violation).choices
+            choices = self._minimize(name, execution, violation, selection) or choices
         replayed = self._run(Replay(choices), selection, record_where=True, stop_after=len(choices))
         confirmed = next((v for v in replayed.violations if v.property == name), None)
         if confirmed is None:

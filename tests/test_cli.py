@@ -325,7 +325,7 @@ def test_stop_first_stops_at_the_first_violation() -> None:
     )
     data = json.loads(proc.stdout)
     assert proc.returncode == 1
-    assert data["stopped_by"] == "decided"
+    assert data["stopped_by"] == "stop-first"  # not "every property decided": one is not
     assert data["stats"]["executions"] < 795
     verdicts = {p["name"]: p["verdict"] for p in data["properties"]}
     assert verdicts["deadlock"] == "violated"
@@ -350,3 +350,93 @@ def test_time_limit_bounds_the_search() -> None:
     assert data["exhaustive"] is False
     assert data["stopped_by"] == "time-limit"
     assert data["stats"]["seconds"] < 5
+
+
+SLOW_LOST_UPDATE = """
+    import rasmodel as rm
+
+    model = rm.Model("slow-lost-update", params={"n": 7})
+
+
+    @model.build
+    def build(env, n):
+        count = env.var("count", 0)
+
+        def worker():
+            value = count.value
+            yield env.pause()
+            count.value = value + 1
+            print("worker done", flush=True)
+
+        for i in range(n):
+            env.process(worker(), name=f"w{i}")
+        return count
+
+
+    @model.final
+    def all_counted(count, params):
+        return count.value == params["n"] or f"count is {count.value}"
+"""
+
+
+def _stop_midway(model: str, out: Path, signum: int) -> tuple[int, str]:
+    """Run a search far too long to finish; once the model has printed enough to be
+    well past its first violation, send `signum`. Returns the exit code and stdout."""
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rasmodel", "check", model, "--format", "json", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, COLUMNS="200"),
+    )
+    assert proc.stderr is not None
+    for _ in range(300):  # the model's prints go to stderr with --format json
+        assert "worker done" in proc.stderr.readline()
+    os.kill(proc.pid, signum)
+    stdout, _ = proc.communicate(timeout=60)
+    return proc.returncode, stdout
+
+
+@pytest.mark.parametrize(
+    ("signame", "code", "why"), [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")]
+)
+def test_a_stopped_search_still_reports_and_writes_what_it_found(
+    model_file, tmp_path: Path, signame: str, code: int, why: str
+) -> None:
+    import signal
+
+    out = tmp_path / "out"
+    returncode, stdout = _stop_midway(model_file(SLOW_LOST_UPDATE), out, getattr(signal, signame))
+    assert returncode == code
+    data = json.loads(stdout)  # stdout is the JSON document alone
+    assert data["stopped_by"] == why and data["exhaustive"] is False
+    verdicts = {p["name"]: p["verdict"] for p in data["properties"]}
+    assert verdicts["all_counted"] == "violated"
+    assert verdicts["deadlock"] == "no-violation-found"
+    assert data["stats"]["executions"] > 2
+    written = json.loads((out / "result.json").read_text())
+    assert written["stopped_by"] == why
+    cex = json.loads((out / "all_counted.json").read_text())
+    assert cex["message"].startswith("count is")
+
+
+def test_out_that_cannot_be_written_is_an_error_before_the_search(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    proc = run_cli("check", LOST_UPDATE, "--out", str(blocker / "results"))
+    assert proc.returncode == 2
+    assert "--out" in proc.stderr and "cannot write there" in proc.stderr
+    assert "nothing was checked" in proc.stderr and proc.stdout == ""
+    _no_traceback(proc)
+
+
+def test_with_json_format_what_the_model_prints_goes_to_stderr(model_file) -> None:
+    proc = run_cli("check", model_file(SLOW_LOST_UPDATE), "-D", "n=2", "--format", "json")
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["properties"][0]["verdict"] == "violated"
+    assert "worker done" in proc.stderr

@@ -8,6 +8,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from rasmodel import __version__
+from rasmodel.errors import UsageError
 from rasmodel.report.text import counterexample_lines
 from rasmodel.result import Counterexample, Result, Verdict
 
@@ -49,6 +50,23 @@ def result_json(result: Result, written: dict[str, str] | None = None) -> dict[s
         ],
         "hints": list(result.hints),
     }
+
+
+def ensure_writable(directory: str, option: str = "--out") -> None:
+    """Fail before a search whose results could not be written: create `directory`
+    and write a file in it."""
+    try:
+        os.makedirs(directory, exist_ok=True)
+        probe = os.path.join(directory, ".rasmodel-write-test")
+        with open(probe, "w"):
+            pass
+        os.remove(probe)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise UsageError(
+            f"{option} {directory}: cannot write there ({reason}). Give a directory you "
+            "can write to (it is created if missing); nothing was checked yet."
+        ) from None
 
 
 def write_outputs(result: Result, directory: str, graph: str | None = None) -> dict[str, str]:

@@ -75,6 +75,9 @@ def _bounded_by(result: Result) -> str:
         "max-executions": "stopped by --max-executions",
         "time-limit": "stopped by --time-limit",
         "decided": "stopped: every property decided",
+        "stop-first": "stopped at the first violation, --stop-first",
+        "interrupted": "interrupted by Ctrl-C: the results so far",
+        "terminated": "terminated by SIGTERM: the results so far",
         "livelock": "stopped: an execution spins without end",
     }
     if result.stopped_by in reasons:
