@@ -52,85 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("model", metavar="MODEL.py", help="model file (path[:NAME] to pick one)")
     _add_model_options(check)
-    check.add_argument(
-        "-p",
-        "--property",
-        dest="properties",
-        action="append",
-        default=[],
-        metavar="PROP",
-        help="check only this property (repeatable; built-ins: deadlock, assertion, exception)",
-    )
-    check.add_argument(
-        "--strategy",
-        default="dfs",
-        choices=["dfs", "random", "pct", "hypothesis"],
-        help="dfs (default): exhaustive depth-first search; random: uniform random "
-        "executions; pct: probabilistic concurrency testing (Burckhardt et al.); "
-        "hypothesis: Hypothesis draws and shrinks the choices. The last three run "
-        "--max-executions executions (default 1000) and are never exhaustive",
-    )
-    check.add_argument(
-        "--reduction",
-        default="dpor",
-        choices=["dpor", "none"],
-        help="dfs only: dpor (default) skips interleavings that only reorder independent "
-        "steps (every equivalence class is still explored); none explores every interleaving",
-    )
-    check.add_argument(
-        "--cache",
-        default="off",
-        choices=["on", "off"],
-        help="dfs only: on keeps the states explored and cuts an execution that reaches "
-        "one again (its futures were explored from there); off (default) is stateless. "
-        "Not used with --preemption-bound; see docs/cache.md",
-    )
+    _add_search_options(check)
     check.add_argument(
         "--cross-check",
         action="store_true",
         help="run both --reduction dpor and none, and fail (exit 2) if the verdicts or the "
         "sets of final states differ: catches shared state that is not tracked",
-    )
-    check.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        metavar="N",
-        help="seed of the random, pct and hypothesis strategies (default 0)",
-    )
-    check.add_argument(
-        "--pct-depth",
-        type=int,
-        default=3,
-        metavar="D",
-        help="pct: bug depth, i.e. D-1 priority change points (default 3)",
-    )
-    check.add_argument(
-        "--max-depth",
-        type=int,
-        default=1000,
-        metavar="N",
-        help="steps per execution before it is cut (default 1000)",
-    )
-    check.add_argument(
-        "--max-executions",
-        type=int,
-        metavar="N",
-        help="stop after N executions (the result is then bounded)",
-    )
-    check.add_argument(
-        "--preemption-bound",
-        type=int,
-        metavar="N",
-        help="explore only executions with at most N preemptions (switches away from a "
-        "process that could go on), reduced like the unbounded search; counterexamples "
-        "are minimised to the fewest preemptions",
-    )
-    check.add_argument(
-        "--time-limit",
-        type=float,
-        metavar="SECONDS",
-        help="stop exploring after SECONDS (the result is then bounded)",
     )
     check.add_argument(
         "--stop-first",
@@ -141,12 +68,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--require-exhaustive",
         action="store_true",
         help="exit 3 when a bound stopped the search before it was exhaustive",
-    )
-    check.add_argument(
-        "--no-minimize",
-        dest="minimize",
-        action="store_false",
-        help="report counterexamples as found, without minimising them",
     )
     check.add_argument(
         "--out", metavar="DIR", help="write result.json and one <property>.json counterexample each"
@@ -190,9 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", metavar="REPORT.md", help="write the Markdown report (graphs beside it)"
     )
     comparer.add_argument("--html", action="store_true", help="also write REPORT.html")
-    comparer.add_argument("--max-executions", type=int, metavar="N")
-    comparer.add_argument("--time-limit", type=float, metavar="SECONDS")
     _add_model_options(comparer)
+    _add_search_options(comparer)
 
     lister = sub.add_parser(
         "list",
@@ -202,6 +122,90 @@ def build_parser() -> argparse.ArgumentParser:
     lister.add_argument("model", metavar="MODEL.py")
     lister.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return parser
+
+
+def _add_search_options(parser: argparse.ArgumentParser) -> None:
+    """What `check` and `compare` share: which properties, the strategy, the bounds."""
+    parser.add_argument(
+        "-p",
+        "--property",
+        dest="properties",
+        action="append",
+        default=[],
+        metavar="PROP",
+        help="check only this property (repeatable; built-ins: deadlock, assertion, exception)",
+    )
+    parser.add_argument(
+        "--strategy",
+        default="dfs",
+        choices=["dfs", "random", "pct", "hypothesis"],
+        help="dfs (default): exhaustive depth-first search; random: uniform random "
+        "executions; pct: probabilistic concurrency testing (Burckhardt et al.); "
+        "hypothesis: Hypothesis draws and shrinks the choices. The last three run "
+        "--max-executions executions (default 1000) and are never exhaustive",
+    )
+    parser.add_argument(
+        "--reduction",
+        default="dpor",
+        choices=["dpor", "none"],
+        help="dfs only: dpor (default) skips interleavings that only reorder independent "
+        "steps (every equivalence class is still explored); none explores every interleaving",
+    )
+    parser.add_argument(
+        "--cache",
+        default="off",
+        choices=["on", "off"],
+        help="dfs only: on keeps the states explored and cuts an execution that reaches "
+        "one again (its futures were explored from there); off (default) is stateless. "
+        "Not used with --preemption-bound; see docs/cache.md",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed of the random, pct and hypothesis strategies (default 0)",
+    )
+    parser.add_argument(
+        "--pct-depth",
+        type=int,
+        default=3,
+        metavar="D",
+        help="pct: bug depth, i.e. D-1 priority change points (default 3)",
+    )
+    parser.add_argument(
+        "--max-depth",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="steps per execution before it is cut (default 1000)",
+    )
+    parser.add_argument(
+        "--max-executions",
+        type=int,
+        metavar="N",
+        help="stop after N executions (the result is then bounded)",
+    )
+    parser.add_argument(
+        "--preemption-bound",
+        type=int,
+        metavar="N",
+        help="explore only executions with at most N preemptions (switches away from a "
+        "process that could go on), reduced like the unbounded search; counterexamples "
+        "are minimised to the fewest preemptions",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        metavar="SECONDS",
+        help="stop exploring after SECONDS (the result is then bounded)",
+    )
+    parser.add_argument(
+        "--no-minimize",
+        dest="minimize",
+        action="store_false",
+        help="report counterexamples as found, without minimising them",
+    )
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -257,21 +261,7 @@ def _check(args: argparse.Namespace) -> int:
     from rasmodel.report.text import render
     from rasmodel.search import INTERRUPTS, check, cross_check
 
-    options: dict[str, Any] = {
-        "properties": args.properties,
-        "params": args.params,
-        "strategy": args.strategy,
-        "reduction": args.reduction,
-        "cache": args.cache,
-        "seed": args.seed,
-        "pct_depth": args.pct_depth,
-        "max_depth": args.max_depth,
-        "max_executions": args.max_executions,
-        "preemption_bound": args.preemption_bound,
-        "time_limit": args.time_limit,
-        "stop_first": args.stop_first,
-        "minimize": args.minimize,
-    }
+    options = {**_search_options(args), "stop_first": args.stop_first}
     if args.cross_check and args.strategy != "dfs":
         raise UsageError("--cross-check compares the two dfs reductions; drop --strategy.")
     if args.graph and not args.out:
@@ -303,6 +293,24 @@ def _check(args: argparse.Namespace) -> int:
     if args.require_exhaustive and not result.exhaustive:
         return EXIT_BOUNDED
     return EXIT_OK
+
+
+def _search_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options of `_add_search_options`, as `check()` takes them."""
+    return {
+        "properties": args.properties,
+        "params": args.params,
+        "strategy": args.strategy,
+        "reduction": args.reduction,
+        "cache": args.cache,
+        "seed": args.seed,
+        "pct_depth": args.pct_depth,
+        "max_depth": args.max_depth,
+        "max_executions": args.max_executions,
+        "preemption_bound": args.preemption_bound,
+        "time_limit": args.time_limit,
+        "minimize": args.minimize,
+    }
 
 
 @contextmanager
@@ -416,28 +424,28 @@ def _compare(args: argparse.Namespace) -> int:
     import shlex
 
     from rasmodel.report.compare import compare, table_markdown, write_html, write_markdown
+    from rasmodel.report.files import ensure_writable
     from rasmodel.report.progress import Progress
+    from rasmodel.search import INTERRUPTS
 
     if args.html and not args.out:
         raise UsageError("--html writes next to the Markdown report: add --out REPORT.md.")
+    if args.out:
+        ensure_writable(os.path.dirname(args.out) or ".", "--out")
     command = "rasmodel " + shlex.join(sys.argv[1:] if sys.argv[1:] else ["compare"])
-    options: dict[str, Any] = {"params": args.params}
-    if args.max_executions is not None:
-        options["max_executions"] = args.max_executions
-    if args.time_limit is not None:
-        options["time_limit"] = args.time_limit
-    with Progress("compare") as progress:
+    options = _search_options(args)
+    with Progress("compare") as progress, _stoppable():
         comparison = compare(args.models, command, progress=progress.update, **options)
     print("\n".join(table_markdown(comparison)))
+    if comparison.unchecked:
+        print(f"interrupted: not checked: {', '.join(comparison.unchecked)}")
     if args.out:
-        directory = os.path.dirname(args.out)
-        if directory:
-            os.makedirs(directory, exist_ok=True)
         print(f"report: {write_markdown(comparison, args.out)}")
         if args.html:
             html_path = os.path.splitext(args.out)[0] + ".html"
             print(f"report: {write_html(comparison, html_path)}")
-    return EXIT_OK
+    stopped = [r.stopped_by for r in comparison.results if r.stopped_by in INTERRUPTS]
+    return INTERRUPTS[stopped[0]] if stopped else EXIT_OK
 
 
 def _list(args: argparse.Namespace) -> int:

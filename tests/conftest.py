@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -67,3 +67,53 @@ def seed_check() -> Callable[..., rm.Result]:
         return _seed_check(file, tuple(sorted(params.items())))
 
     return check
+
+
+SLOW_LOST_UPDATE = """
+    import rasmodel as rm
+
+    model = rm.Model("slow-lost-update", params={"n": 7})
+
+
+    @model.build
+    def build(env, n):
+        count = env.var("count", 0)
+
+        def worker():
+            value = count.value
+            yield env.pause()
+            count.value = value + 1
+            print("worker done", flush=True)
+
+        for i in range(n):
+            env.process(worker(), name=f"w{i}")
+        return count
+
+
+    @model.final
+    def all_counted(count, params):
+        return count.value == params["n"] or f"count is {count.value}"
+"""
+
+
+def stop_midway(args: Sequence[str], signum: int) -> tuple[int, str]:
+    """Run `rasmodel ARGS` on SLOW_LOST_UPDATE, a search far too long to finish; once
+    the model has printed enough to be well past its first violation, send `signum`.
+    Returns the exit code and stdout."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rasmodel", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, COLUMNS="200"),
+    )
+    assert proc.stderr is not None and proc.stdout is not None
+    seen = 0
+    while seen < 300:  # printed on stdout, or on stderr with --format json
+        line = (proc.stderr if "json" in args else proc.stdout).readline()
+        assert line, "the search ended before it was stopped"
+        seen += "worker done" in line
+    os.kill(proc.pid, signum)
+    stdout, _ = proc.communicate(timeout=60)
+    return proc.returncode, stdout

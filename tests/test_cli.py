@@ -9,7 +9,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from tests.conftest import EXAMPLES, ROOT, run_cli
+from tests.conftest import EXAMPLES, ROOT, SLOW_LOST_UPDATE, run_cli, stop_midway
 
 LOST_UPDATE = str(EXAMPLES / "lost_update.py")
 
@@ -352,56 +352,6 @@ def test_time_limit_bounds_the_search() -> None:
     assert data["stats"]["seconds"] < 5
 
 
-SLOW_LOST_UPDATE = """
-    import rasmodel as rm
-
-    model = rm.Model("slow-lost-update", params={"n": 7})
-
-
-    @model.build
-    def build(env, n):
-        count = env.var("count", 0)
-
-        def worker():
-            value = count.value
-            yield env.pause()
-            count.value = value + 1
-            print("worker done", flush=True)
-
-        for i in range(n):
-            env.process(worker(), name=f"w{i}")
-        return count
-
-
-    @model.final
-    def all_counted(count, params):
-        return count.value == params["n"] or f"count is {count.value}"
-"""
-
-
-def _stop_midway(model: str, out: Path, signum: int) -> tuple[int, str]:
-    """Run a search far too long to finish; once the model has printed enough to be
-    well past its first violation, send `signum`. Returns the exit code and stdout."""
-    import os
-    import subprocess
-    import sys
-
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rasmodel", "check", model, "--format", "json", "--out", str(out)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env=dict(os.environ, COLUMNS="200"),
-    )
-    assert proc.stderr is not None
-    for _ in range(300):  # the model's prints go to stderr with --format json
-        assert "worker done" in proc.stderr.readline()
-    os.kill(proc.pid, signum)
-    stdout, _ = proc.communicate(timeout=60)
-    return proc.returncode, stdout
-
-
 @pytest.mark.parametrize(
     ("signame", "code", "why"), [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")]
 )
@@ -411,7 +361,8 @@ def test_a_stopped_search_still_reports_and_writes_what_it_found(
     import signal
 
     out = tmp_path / "out"
-    returncode, stdout = _stop_midway(model_file(SLOW_LOST_UPDATE), out, getattr(signal, signame))
+    args = ("check", model_file(SLOW_LOST_UPDATE), "--format", "json", "--out", str(out))
+    returncode, stdout = stop_midway(args, getattr(signal, signame))
     assert returncode == code
     data = json.loads(stdout)  # stdout is the JSON document alone
     assert data["stopped_by"] == why and data["exhaustive"] is False

@@ -9,7 +9,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from rasmodel.report.compare import parse_table
-from tests.conftest import EXAMPLES, ROOT, run_cli
+from tests.conftest import EXAMPLES, ROOT, SLOW_LOST_UPDATE, run_cli, stop_midway
 from tests.test_seed_models import PROPS, TABLE
 
 pytestmark = pytest.mark.xdist_group("seed-models")  # one worker checks them once
@@ -82,3 +82,45 @@ def test_committed_report_matches_what_the_checker_finds_now(seed_check) -> None
     for file in TABLE:
         design = file.removesuffix(".py").replace("_", "-")
         assert table[design] == seed_check(file).verdicts, design
+
+
+def test_an_interrupted_compare_writes_the_report_of_what_it_checked(
+    model_file, tmp_path: Path
+) -> None:
+    import signal
+
+    slow = model_file(SLOW_LOST_UPDATE)
+    never_reached = model_file(SLOW_LOST_UPDATE, name="second.py")
+    report = tmp_path / "review" / "report.md"
+    args = ("compare", slow, never_reached, "--out", str(report))
+    returncode, stdout = stop_midway(args, signal.SIGINT)
+    assert returncode == 130
+    assert "interrupted: not checked: " + never_reached in stdout
+    table = parse_table(report.read_text())
+    assert list(table) == ["slow-lost-update"]
+    assert table["slow-lost-update"]["all_counted"] == "violated"
+    assert table["slow-lost-update"]["deadlock"] == "bounded"
+    assert "interrupted, " in report.read_text()
+
+
+def test_compare_takes_the_search_options_of_check(two_designs) -> None:
+    racy, atomic = two_designs
+    proc = run_cli(
+        "compare",
+        racy,
+        atomic,
+        "-p",
+        "all_counted",
+        "--preemption-bound",
+        "0",
+        "--strategy",
+        "dfs",
+        "--max-executions",
+        "50",
+    )
+    assert proc.returncode == 0, proc.stderr
+    table = parse_table("\n".join(proc.stdout.splitlines()))
+    assert set(table["lost-update"]) == {"all_counted"}  # -p: that property alone
+    # No preemption: the racy design's lost update needs one, so the bound hides it.
+    assert table["lost-update"]["all_counted"] == "bounded"
+    assert table["lost-update-atomic"]["all_counted"] == "bounded"

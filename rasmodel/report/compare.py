@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rasmodel import __version__
 from rasmodel.report.graph import build_graph, draw
@@ -33,6 +34,7 @@ class Comparison:
 
     results: tuple[Result, ...]
     command: str
+    unchecked: tuple[str, ...] = ()  # models not checked: the user interrupted first
 
     @property
     def properties(self) -> list[str]:
@@ -49,6 +51,12 @@ def _cell(result: Result, name: str) -> str:
         if prop.name == name:
             return f"{CELL[prop.verdict]} ({prop.executions:,} ex., {prop.seconds:.1f} s)"
     return "-"
+
+
+def _scope(result: Result) -> str:
+    if result.exhaustive:
+        return "exhaustive"
+    return "interrupted" if result.stopped_by in ("interrupted", "terminated") else "bounded"
 
 
 def _slug(text: str) -> str:
@@ -78,7 +86,7 @@ def table_markdown(comparison: Comparison) -> list[str]:
         "|---|" + "---|" * (len(names) + 1),
     ]
     for result in comparison.results:
-        scope = "exhaustive" if result.exhaustive else "bounded"
+        scope = _scope(result)
         stats = f"{scope}, {result.stats.executions:,} executions, {result.stats.seconds:.1f} s"
         cells = [f"{result.model_name} (`{result.model_path}`)"]
         cells += [_cell(result, name) for name in names]
@@ -98,6 +106,8 @@ def write_markdown(comparison: Comparison, path: str) -> str:
         "",
         *table_markdown(comparison),
     ]
+    if comparison.unchecked:
+        lines += ["", f"Interrupted: not checked: {', '.join(comparison.unchecked)}."]
     for result in comparison.results:
         for name, cex in result.counterexamples.items():
             lines += ["", f"## {result.model_name}: {name}", "", f"> {cex.message}", ""]
@@ -150,7 +160,7 @@ def write_html(comparison: Comparison, path: str) -> str:
                 f"<td class='{klass}'>{text}<br><small>{prop.executions:,} ex., "
                 f"{prop.seconds:.1f} s</small></td>"
             )
-        scope = "exhaustive" if result.exhaustive else "bounded"
+        scope = _scope(result)
         parts.append(f"<td>{scope}, {result.stats.executions:,} executions</td></tr>")
     parts.append("</table>")
     for result in comparison.results:
@@ -205,8 +215,14 @@ def parse_table(text: str) -> dict[str, dict[str, str]]:
     return table
 
 
-def compare(paths: Sequence[str], command: str, **options: object) -> Comparison:
-    """Check every model with the same options."""
-    from rasmodel.search import check
+def compare(paths: Sequence[str], command: str, **options: Any) -> Comparison:
+    """Check every model with the same options; after Ctrl-C or SIGTERM, the models
+    checked so far (the interrupted one with its results so far)."""
+    from rasmodel.search import INTERRUPTS, check
 
-    return Comparison(tuple(check(p, **options) for p in paths), command)  # type: ignore[arg-type]
+    results: list[Result] = []
+    for index, path in enumerate(paths):
+        results.append(check(path, **options))
+        if results[-1].stopped_by in INTERRUPTS:
+            return Comparison(tuple(results), command, tuple(paths[index + 1 :]))
+    return Comparison(tuple(results), command)
