@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Show a model's parameters (with defaults) and properties (with kinds).",
     )
     lister.add_argument("model", metavar="MODEL.py")
-    lister.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    _add_model_options(lister)
     return parser
 
 
@@ -453,12 +453,14 @@ def _list(args: argparse.Namespace) -> int:
     from rasmodel.properties import BUILTIN_PROPERTIES
 
     model = load_model(args.model)
+    values = model.resolve_params(args.params)  # checks -D as `check` does
     print(f"model {model.name} ({model.path})")
     if model.doc:
         print("  " + model.doc.strip().splitlines()[0])
     print("parameters:")
     for name, default in model.params.items():
-        print(f"  {name} = {default!r} ({type(default).__name__})")
+        given = f" (default {default!r})" if values[name] != default else ""
+        print(f"  {name} = {values[name]!r} ({type(default).__name__}){given}")
     if not model.params:
         print("  (none)")
     print("properties:")

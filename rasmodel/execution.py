@@ -22,7 +22,7 @@ from rasmodel.errors import (
     location_of_traceback,
 )
 from rasmodel.model import Model
-from rasmodel.properties import Kind, Monitor, Property, judge
+from rasmodel.properties import Kind, Monitor, Property, PropertyRaised, judge
 from rasmodel.sim.env import Env, Escape, Halt, Quiescent, StepFailed
 from rasmodel.sim.process import Pending, Step, TraceEvent
 
@@ -396,11 +396,21 @@ class _Properties(Observer):
         for prop in self.selection.invariants:
             if prop.name not in self.failed:
                 assert prop.fn is not None
-                message = judge(prop.fn, self.system, self.params)
+                message = self._judge(prop.name, step, judge, prop.fn, self.system, self.params)
                 if message is not None:
                     self._violate(prop.name, message, step)
         if reads:
             self.observed |= reads
+
+    def _judge(self, name: str, step: int, fn: Callable[..., Any], *args: Any) -> str | None:
+        """`fn(*args)`, the verdict of property `name`; a property that crashes is a
+        model error naming its line and the step after which it ran."""
+        try:
+            result: str | None = fn(*args)
+            return result
+        except PropertyRaised as crash:
+            when = f"after step {step}" if step >= 0 else "after the build"
+            raise crash.model_error(name, when) from None
 
     def check_end(self, system: Any, blocked: Sequence[Blocked], *, clean: bool) -> None:
         assert self.env is not None
@@ -410,13 +420,15 @@ class _Properties(Observer):
         if clean:
             for prop in self.selection.finals:
                 assert prop.fn is not None
-                message = judge(prop.fn, system, self.params)
+                message = self._judge(prop.name, step, judge, prop.fn, system, self.params)
                 if message is not None:
                     self._violate(prop.name, message, step)
         for prop, monitor in self.monitors:
             if prop.name in self.failed or (prop.needs_clean_end and not clean):
                 continue
-            message = monitor.at_end(self.env.trace, system, self.params)
+            message = self._judge(
+                prop.name, step, monitor.at_end, self.env.trace, system, self.params
+            )
             if message is not None:
                 self._violate(prop.name, message, step)
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rasmodel.errors import describe_exception, location_of_traceback
+from rasmodel.errors import ModelError, describe_exception, location_of_traceback
 from rasmodel.sim.process import TraceEvent
 
 BUILTIN_PROPERTIES = ("deadlock", "assertion", "exception")
@@ -113,6 +113,25 @@ class Property:
         return _FunctionMonitor(self.fn)
 
 
+class PropertyRaised(Exception):
+    """A property function raised something other than an assertion: the property is
+    broken, which is a model error, not a violation of the design."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(describe_exception(error))
+        self.error = error
+        self.where = location_of_traceback(error.__traceback__)
+
+    def model_error(self, name: str, when: str) -> ModelError:
+        return ModelError(
+            f"property {name!r} raised {describe_exception(self.error)} {when}.",
+            where=self.where,
+            hint="A property returns True, False or a message, or fails an assert; "
+            "anything else it raises is a bug in the property. Fix it, and check it with "
+            "`rasmodel check MODEL -p " + name + "`.",
+        )
+
+
 def judge(fn: Callable[..., Any], *args: Any) -> str | None:
     """Run a property function; None when it holds, else the message."""
     try:
@@ -123,10 +142,8 @@ def judge(fn: Callable[..., Any], *args: Any) -> str | None:
             return text
         where = location_of_traceback(error.__traceback__)
         return f"assertion failed at {where}" if where else "assertion failed"
-    except Exception as error:  # a crashing property is reported, with its line
-        where = location_of_traceback(error.__traceback__)
-        at = f" at {where}" if where else ""
-        return f"the property raised {describe_exception(error)}{at}"
+    except Exception as error:  # a bug in the property, not in the design
+        raise PropertyRaised(error) from None
     if isinstance(result, str):
         return result or f"{getattr(fn, '__name__', 'property')} returned an empty message"
     if result is None or result:

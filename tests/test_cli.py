@@ -165,6 +165,47 @@ def test_list_shows_parameters_and_properties() -> None:
     assert "all_counted" in proc.stdout and "final" in proc.stdout
 
 
+def test_list_takes_parameters_like_check() -> None:
+    proc = run_cli("list", LOST_UPDATE, "-D", "workers=3")
+    assert proc.returncode == 0
+    assert "workers = 3 (int) (default 2)" in proc.stdout
+    wrong = run_cli("list", LOST_UPDATE, "-D", "nope=1")
+    assert wrong.returncode == 2 and "no parameter 'nope'" in wrong.stderr
+
+
+@pytest.mark.parametrize("kind", ["invariant", "final"])
+def test_a_property_that_crashes_is_a_model_error_naming_its_line(model_file, kind: str) -> None:
+    path = model_file(
+        f"""
+        import rasmodel as rm
+
+        model = rm.Model("crashing-property")
+
+
+        @model.build
+        def build(env):
+            x = env.var("x", 0)
+
+            def p():
+                x.value = 1
+                yield env.pause()
+
+            env.process(p(), name="p")
+            return x
+
+
+        @model.{kind}
+        def broken(x, params):
+            return {{}}["missing"]
+        """
+    )
+    proc = run_cli("check", path)
+    assert proc.returncode == 2, proc.stdout
+    assert "model.py:21: property 'broken' raised KeyError" in proc.stderr  # its return line
+    assert "after" in proc.stderr and "VIOLATED" not in proc.stdout
+    _no_traceback(proc)
+
+
 def test_help_lists_the_options() -> None:
     proc = run_cli("check", "--help")
     assert proc.returncode == 0
