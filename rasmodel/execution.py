@@ -106,10 +106,12 @@ class Blocked:
     process: str
     waiting_for: str
     where: Location | None
+    context: str = ""  # where it runs, as the model labelled it ("cpu0/nmi")
 
     def __str__(self) -> str:
         at = f" at {self.where}" if self.where else ""
-        return f"{self.process} waits for {self.waiting_for}{at}"
+        context = f" ({self.context})" if self.context else ""
+        return f"{self.process}{context} waits for {self.waiting_for}{at}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,10 +466,12 @@ def watched_kinds(selection: Selection) -> frozenset[str] | None:
 
 
 def _blocked(env: Env) -> tuple[Blocked, ...]:
+    """Every process left waiting, daemons included (an interrupt handler stuck on a
+    lock is often the one that matters), but not a daemon at its rest."""
     return tuple(
-        Blocked(p.name, p.waiting_for(), p.suspended_at())
+        Blocked(p.name, p.waiting_for(), p.suspended_at(), p.context)
         for p in env.live_processes()
-        if not p.daemon
+        if not p.resting()
     )
 
 

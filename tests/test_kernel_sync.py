@@ -275,6 +275,16 @@ def test_spin_trylock_in_an_nmi_gives_up_where_spin_lock_deadlocks() -> None:
     assert result.verdicts["never_skipped"] == "violated"  # the NMI found it held
 
 
+def test_the_deadlock_report_names_the_stuck_nmi_and_who_holds_its_lock() -> None:
+    """The wait-for cycle: the NMI spins on a lock its own CPU's task holds, and the
+    task cannot run under it. Idle contexts (the scheduler) are left out."""
+    result = rm.check(_model("spin", _nmi_takes_lock("spin"), preemptions=0))
+    message = result["deadlock"].message
+    assert "nmi (cpu0/nmi) waits for wait_until 'spin_lock lock' (held by A (cpu0/task))" in message
+    assert "A (cpu0/task) waits for" in message and "(cpu0 runs nmi (nmi) on top of it)" in message
+    assert "sched/0" not in message
+
+
 def test_panic_stops_the_machine_and_is_no_exception() -> None:
     model = _model("panic", _nmi_takes_lock("panic"), preemptions=0)
 

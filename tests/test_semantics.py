@@ -87,6 +87,38 @@ def test_daemons_left_blocked_are_not_a_deadlock(check_source) -> None:
     assert result.verdicts["deadlock"] == "holds"
 
 
+def test_a_deadlock_report_names_stuck_daemons_but_not_resting_ones(check_source) -> None:
+    result = check_source(
+        """
+        import rasmodel as rm
+        model = rm.Model("stuck-daemon")
+
+        @model.build
+        def build(env):
+            lock = env.var("lock", "client")
+            done = env.var("done", False)
+
+            def handler():
+                yield env.wait_until(lambda: lock.value is None, "lock free",
+                                     explain=lambda: f"held by {lock.value}")
+
+            def poller():
+                yield env.wait_until(lambda: done.value, "work", idle=True)
+
+            def client():
+                yield env.wait_until(lambda: done.value, "handler done")
+
+            env.process(handler(), name="handler", daemon=True)
+            env.process(poller(), name="poller", daemon=True)
+            env.process(client(), name="client")
+        """
+    )
+    message = result["deadlock"].message
+    assert "handler waits for wait_until 'lock free' (held by client)" in message
+    assert "client waits for wait_until 'handler done'" in message
+    assert "poller" not in message
+
+
 def test_daemon_timers_alone_do_not_keep_an_execution_alive(check_source) -> None:
     result = check_source(
         """

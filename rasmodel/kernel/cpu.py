@@ -90,6 +90,19 @@ class Context:
         # A woken SCHED_FIFO thread preempts a normal task at its next preemption point.
         return task.fifo or not self.kernel.fifo_preempts(cpu)
 
+    def waits_for(self) -> str:
+        """Why this context cannot run, for deadlock reports."""
+        cpu = self.cpu
+        stack = cpu.stack.value
+        if stack and stack[-1][0] != self.process:
+            return f"{cpu.name} runs {stack[-1][0]} ({stack[-1][1]}) on top of it"
+        task = self.task
+        if task is not None and not task.runnable():
+            return f"{task.name} is {task.state.value}"
+        if task is not None and cpu.curr.value != self.process:
+            return f"{cpu.name} runs {cpu.curr.value or 'nothing'}"
+        return "runnable"
+
     def describe(self) -> str:
         return f"{self.cpu.name}/{self.kind}" + (
             f" ({self.task.name})" if self.task is not None and self.kind != TASK else ""
@@ -179,10 +192,11 @@ class Kernel:
         name = context.cpu.curr.value
         return self.tasks[name] if name is not None else None
 
-    def step(self, label: str) -> Any:
-        """A kernel scheduling point: the next step runs when this context is on top."""
+    def step(self, label: str, *, idle: bool = False) -> Any:
+        """A kernel scheduling point: the next step runs when this context is on top
+        (`idle`: where a kernel thread rests, which a deadlock report leaves out)."""
         context = self.current()
-        return self.env.wait_until(context.may_run, label)
+        return self.env.wait_until(context.may_run, label, idle=idle, explain=context.waits_for)
 
     def emit(self, kind: str, **data: Any) -> None:
         """A trace event carrying the current CPU and context."""
@@ -263,7 +277,7 @@ class Kernel:
             while True:
                 if not queue:
                     self.sleep(task)
-                    yield self.step(f"{label} sleeps")
+                    yield self.step(f"{label} sleeps", idle=True)
                     continue
                 yield from handle(queue.popleft())
                 yield self.step(label)
@@ -273,7 +287,8 @@ class Kernel:
         return task
 
     def _task_main(self, task: Task, body: Callable[[Task], Steps]) -> Steps:
-        yield self.step("scheduled")
+        # A daemon thread that never got the CPU is at rest, not stuck.
+        yield self.step("scheduled", idle=self.env.processes[task.name].daemon)
         task.ran.value = True
         yield from body(task)
         self.exit_task(task)
@@ -326,7 +341,7 @@ class Kernel:
 
         def source() -> Steps:
             while True:
-                yield self.env.wait_until(arrives, f"{name} arrives")
+                yield self.env.wait_until(arrives, f"{name} arrives", idle=True)
                 self._push(context, kind)
                 self.emit(f"{kind}_enter", source=name)
                 yield from handler(context)
@@ -466,7 +481,9 @@ class Kernel:
     def _scheduler(self, cpu: Cpu) -> Steps:
         """`schedule()` on one CPU: pick the next task when idle, or preempt."""
         while True:
-            yield self.env.wait_until(lambda: self._may_switch(cpu), f"schedule {cpu.name}")
+            yield self.env.wait_until(
+                lambda: self._may_switch(cpu), f"schedule {cpu.name}", idle=True
+            )
             prev = cpu.curr.value
             forced = self.fifo_preempts(cpu)
             choices = self._candidates(cpu)
@@ -491,7 +508,9 @@ class Kernel:
         """Move a preempted task to another CPU (within the migration budget)."""
         while True:
             yield self.env.wait_until(
-                lambda: self.migrations.value > 0 and bool(self._migratable()), "migrate"
+                lambda: self.migrations.value > 0 and bool(self._migratable()),
+                "migrate",
+                idle=True,
             )
             name = self.env.choose(self._migratable(), "task to migrate")
             task = self.tasks[name]

@@ -39,10 +39,19 @@ class SpinLock:
             )
         cpu.preempt_count.value += 1
         yield k.env.wait_until(
-            lambda: context.may_run() and self.owner.value is None, f"spin_lock {self.name}"
+            lambda: context.may_run() and self.owner.value is None,
+            f"spin_lock {self.name}",
+            explain=lambda: self._held(context),
         )
         self.owner.value = (context.process, cpu.index, context.describe())
         k.emit("spin_lock", lock=self.name)
+
+    def _held(self, context: Any) -> str:
+        """Who holds the lock, for a deadlock report of a context spinning on it."""
+        owner = self.owner.value
+        held = f"held by {owner[0]} ({owner[2]})" if owner is not None else "free"
+        blocked = context.waits_for()
+        return held if blocked == "runnable" else f"{held}; {blocked}"
 
     def spin_trylock(self) -> bool:
         """`spin_trylock()`: takes the lock if it is free (disabling preemption), else

@@ -74,8 +74,13 @@ class SeqCount:
         yield k.env.wait_until(
             lambda: context.may_run() and self.sequence.value % 2 == 0,
             f"read_seqcount_begin {self.name}",
+            explain=self._writing,
         )
         return self.sequence.value
+
+    def _writing(self) -> str:
+        writers = [w[2] for w in self.writers.value]
+        return f"written by {', '.join(writers)}" if writers else "no write in progress"
 
     def raw_read_seqcount(self) -> int:
         """The count as it is, odd or not (no spinning: safe in an NMI)."""

@@ -179,10 +179,24 @@ class Env(simpy.Environment):
         """A zero-delay scheduling point: `yield env.pause("after read")`."""
         return Pause(self, label)
 
-    def wait_until(self, predicate: Callable[[], Any], label: str | None = None) -> WaitUntil:
+    def wait_until(
+        self,
+        predicate: Callable[[], Any],
+        label: str | None = None,
+        *,
+        idle: bool = False,
+        explain: Callable[[], str] | None = None,
+    ) -> WaitUntil:
         """A guarded step: enabled while `predicate()` holds; the code after the yield
-        runs in the same step as the check that passed."""
-        return WaitUntil(self, predicate, label)
+        runs in the same step as the check that passed.
+
+        For deadlock reports: `idle` marks where a daemon rests (waiting there is not
+        being stuck, so the report leaves it out); `explain()` says why the wait does
+        not end, in words read when the report is made ("held by cpu0/task (A)")."""
+        wait = WaitUntil(self, predicate, label)
+        wait.idle = idle
+        wait.explain = explain
+        return wait
 
     def choose(self, options: Sequence[T], label: str | None = None) -> T:
         """Explicit nondeterminism: every option is explored."""
@@ -658,6 +672,8 @@ class WaitUntil(simpy.Event):
         self.holds = False
         self.stale = True
         self.waiter: Process | None = None
+        self.idle = False  # a daemon's rest (see `Env.wait_until`)
+        self.explain: Callable[[], str] | None = None
 
     def read(self, keys: frozenset[str]) -> None:
         """An evaluation read `keys`."""
@@ -787,7 +803,16 @@ class Process(simpy.Process):
 
     def waiting_for(self) -> str:
         """What the process is blocked on, in words, for deadlock reports."""
-        return describe_event(self._target)
+        target = self._target
+        words = describe_event(target)
+        if isinstance(target, WaitUntil) and target.explain is not None:
+            words += f" ({target.explain()})"
+        return words
+
+    def resting(self) -> bool:
+        """A daemon waiting where it rests (an idle wait_until): not stuck."""
+        target = self._target
+        return self.daemon and isinstance(target, WaitUntil) and target.idle
 
 
 class _DeferrableInterruption(Interruption):
