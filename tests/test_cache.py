@@ -128,7 +128,7 @@ def build(env):
 
 
 @model.final
-def counted(x):
+def counted(x, params):
     assert x.value == 4
 """
 
