@@ -52,6 +52,7 @@ class Minimizer:
         self.budget = max_executions
         self.deadline = time.monotonic() + seconds
         self.executions = 0
+        self.cut_short = False  # the budget ran out before the result was minimal
 
     def minimize(self, execution: Execution, violation: Violation) -> Candidate:
         best = Candidate(execution.choices[: violation.prefix], sort_key(execution, violation))
@@ -61,7 +62,10 @@ class Minimizer:
 
     def _spend(self) -> bool:
         self.executions += 1
-        return self.executions <= self.budget and time.monotonic() < self.deadline
+        if self.executions <= self.budget and time.monotonic() < self.deadline:
+            return True
+        self.cut_short = True
+        return False
 
     def _try(self, run: Run) -> Candidate | None:
         execution = self.run(run)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,13 @@ class Counterexample:
     choices: tuple[Choice, ...]
     execution: Execution
     path: str | None = None
+    # "minimal", or why it may not be: "not minimised (--no-minimize)", "minimisation
+    # cut short by its budget", "not minimised (interrupted)"
+    minimization: str = "minimal"
+
+    @property
+    def minimal(self) -> bool:
+        return self.minimization == "minimal"
 
     @property
     def preemptions(self) -> int:
@@ -50,22 +58,14 @@ class Counterexample:
             "message": self.message,
             "preemptions": self.preemptions,
             "steps": self.length,
+            "minimization": self.minimization,
             "choices": to_json(self.choices),
             "trace": trace_rows(self.execution),
             "blocked": [str(b) for b in self.execution.blocked],
         }
 
     def with_path(self, path: str) -> Counterexample:
-        return Counterexample(
-            self.model_path,
-            self.model_name,
-            self.params,
-            self.property_name,
-            self.message,
-            self.choices,
-            self.execution,
-            path,
-        )
+        return dataclasses.replace(self, path=path)
 
 
 def trace_rows(execution: Execution) -> list[dict[str, Any]]:

@@ -435,9 +435,9 @@ class Search:
 
     def _minimize(
         self, name: str, execution: Execution, violation: Violation, selection: Selection
-    ) -> tuple[Choice, ...] | None:
-        """The minimised choices; after Ctrl-C, only what a short budget allows, and
-        None (keep the counterexample as found) if interrupted again."""
+    ) -> tuple[tuple[Choice, ...] | None, str]:
+        """The minimised choices and how minimal they are; after Ctrl-C, only what a
+        short budget allows, and None (keep it as found) if interrupted again."""
         if self.progress is not None:
             self.progress(self.final_stats, len(execution.steps), f"minimising {name}")
         seconds = self.opts.minimize_seconds
@@ -450,20 +450,28 @@ class Search:
             seconds=seconds,
         )
         try:
-            return minimizer.minimize(execution, violation).choices
+            choices = minimizer.minimize(execution, violation).choices
         except KeyboardInterrupt:
             if self.watchdog_fired():
                 raise
             self.interrupted = True
-            return None
+            return None, "not minimised (interrupted)"
+        if not minimizer.cut_short:
+            return choices, "minimal"
+        return choices, (
+            f"minimisation cut short by its budget ({self.opts.minimize_executions:,} "
+            f"executions or {seconds:g} s): a simpler one may exist"
+        )
 
     def _counterexample(
         self, name: str, execution: Execution, violation: Violation
     ) -> Counterexample:
         selection = Selection.of(self.model, [name])
         choices = execution.choices[: violation.prefix]
+        minimization = "not minimised (--no-minimize)"
         if self.opts.minimize:
-            choices = self._minimize(name, execution, violation, selection) or choices
+            minimized, minimization = self._minimize(name, execution, violation, selection)
+            choices = minimized or choices
         replayed = self._run(Replay(choices), selection, record_where=True, stop_after=len(choices))
         confirmed = next((v for v in replayed.violations if v.property == name), None)
         if confirmed is None:
@@ -481,6 +489,7 @@ class Search:
             confirmed.message,
             replayed.choices,
             replayed,
+            minimization=minimization,
         )
 
 

@@ -10,6 +10,7 @@ import pytest
 
 import rasmodel as rm
 from rasmodel.loader import load_model
+from rasmodel.report.text import counterexample_lines
 from rasmodel.search import replay
 from tests.conftest import EXAMPLES, run_cli
 
@@ -141,3 +142,17 @@ def test_hypothesis_ignores_the_loaded_profile(tmp_path: Path, monkeypatch) -> N
     finally:
         settings.load_profile("default")
     assert result.verdicts["mutual_exclusion"] == "violated"
+
+
+def test_a_counterexample_says_when_its_minimisation_was_cut_short() -> None:
+    model = str(EXAMPLES / "lost_update.py")
+    params = {"workers": 3}
+    cut = rm.check(model, params=params, minimize_executions=1)["all_counted"].counterexample
+    full = rm.check(model, params=params)["all_counted"].counterexample
+    raw = rm.check(model, params=params, minimize=False)["all_counted"].counterexample
+    assert cut is not None and full is not None and raw is not None
+    assert cut.minimization.startswith("minimisation cut short by its budget")
+    assert full.minimization == "minimal" and full.minimal
+    assert raw.minimization == "not minimised (--no-minimize)"
+    assert cut.minimization in "\n".join(counterexample_lines(cut))
+    assert cut.to_json()["minimization"] == cut.minimization

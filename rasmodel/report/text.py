@@ -95,7 +95,8 @@ def counterexample_lines(cex: Counterexample, model_path: str = "") -> list[str]
     """The violation message, its trace table and how to replay it."""
     steps = cex.execution.steps
     head = f"{cex.property_name} violated: {cex.message}"
-    lines = [head, f"  {cex.preemptions} preemption(s), {len(steps)} steps"]
+    shape = f"  {cex.preemptions} preemption(s), {len(steps)} steps"
+    lines = [head, shape if cex.minimal else f"{shape}; {cex.minimization}"]
     lines += trace_table(cex.execution)
     if cex.path:
         lines.append(f"  replay: rasmodel replay {model_path or cex.model_path} {cex.path}")
