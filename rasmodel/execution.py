@@ -131,6 +131,9 @@ class Execution:
     observed: frozenset[str] = frozenset()
     fingerprints: tuple[int, ...] = ()  # per step, with record_fingerprints=True
     timer_order: bool = False  # the order of events scheduled for later was observed
+    # per step, with record_where=True: the tracked vars and queues it wrote, and
+    # their values after it
+    changed: tuple[tuple[tuple[str, str], ...], ...] = ()
 
     @property
     def preemptions(self) -> int:
@@ -227,6 +230,7 @@ class _Runner:
         self.properties = _Properties(selection, self.params, self.choices)
         self.observers: list[Observer] = [run, *observers, self.properties]
         self.where: list[Location | None] = []
+        self.changed: list[tuple[tuple[str, str], ...]] = []
         self.fingerprints: list[int] = []
         self.cut_at: Location | None = None
 
@@ -284,6 +288,7 @@ class _Runner:
             frozenset(properties.observed),
             tuple(self.fingerprints),
             env.timer_order,
+            tuple(self.changed),
         )
         env.close()
         for observer in self.observers:
@@ -344,6 +349,7 @@ class _Runner:
     def _after_step(self, env: Env, step: Step) -> None:
         if self.limits.record_where:
             self.where.append(None if step.finished else _model_line(env, step.actor))
+            self.changed.append(env.shown_values(step.writes))
         if self.limits.record_fingerprints:
             self.fingerprints.append(env.writes_fingerprint(step.writes))
         for observer in self.observers:

@@ -72,7 +72,8 @@ def trace_rows(execution: Execution) -> list[dict[str, Any]]:
     """The trace of section 5: the emitted events, plus one row per step that emitted none.
 
     Every step appears, so a reader sees the whole interleaving; rows for steps carry
-    `kind: "step"` and the step's label in `data`.
+    `kind: "step"` and the step's label in `data`. The first row of a step that wrote
+    tracked vars or queues carries them as `state` (key -> value after the step).
     """
     rows: list[dict[str, Any]] = []
     emits: dict[int, list[Any]] = {}
@@ -80,9 +81,10 @@ def trace_rows(execution: Execution) -> list[dict[str, Any]]:
         emits.setdefault(event.step, []).append(event)
     for event in emits.pop(-1, []):
         rows.append(_row(event.as_dict()))
-    for step in execution.steps:
+    for position, step in enumerate(execution.steps):
         where = execution.where[step.index] if step.index < len(execution.where) else None
         events = emits.get(step.index)
+        first = len(rows)
         if events:
             rows.extend(_row(e.as_dict(), where) for e in events)
         else:
@@ -99,6 +101,8 @@ def trace_rows(execution: Execution) -> list[dict[str, Any]]:
                     where,
                 )
             )
+        if position < len(execution.changed) and execution.changed[position]:
+            rows[first]["state"] = dict(execution.changed[position])
     return rows
 
 

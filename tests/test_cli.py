@@ -25,6 +25,7 @@ def test_check_prints_verdicts_and_the_counterexample_trace(tmp_path: Path) -> N
     assert "counter is 1" in proc.stdout
     assert "step  time  context  actor" in proc.stdout
     assert "(preempts w0)" in proc.stdout
+    assert "state counter=1" in proc.stdout  # the tracked state each step changed
     assert proc.stderr == ""  # no progress display when piped
     result = json.loads((tmp_path / "result.json").read_text())
     assert result["exhaustive"] is True
@@ -43,6 +44,7 @@ def test_check_prints_verdicts_and_the_counterexample_trace(tmp_path: Path) -> N
     assert cex["params"] == {"workers": 2, "atomic": False}
     assert cex["choices"][0] == {"run": "w0"}
     assert {"step", "time", "actor", "context", "kind", "data"} <= set(cex["trace"][0])
+    assert {"counter": "1"} in [row.get("state") for row in cex["trace"]]  # what changed
 
 
 def test_holding_model_exits_zero_and_says_exhaustive() -> None:

@@ -134,6 +134,9 @@ def trace_table(execution: Execution, *, indent: str = "  ") -> list[str]:
         )
         for text in emitted.get(step.index, []):
             rows.append(("", "", "", "", text))
+        if i < len(execution.changed) and execution.changed[i]:
+            values = ", ".join(f"{key}={value}" for key, value in execution.changed[i])
+            rows.append(("", "", "", "", f"state {values}"))
     if hidden:
         rows.append(("", "", "", "", f"({hidden} process starts that touched nothing not shown)"))
     header = ("step", "time", "context", "actor", "event")

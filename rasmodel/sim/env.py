@@ -604,6 +604,12 @@ class Env(simpy.Environment):
             tuple(sorted(name for name, p in self._processes.items() if p._value is PENDING)),
         )
 
+    def shown_values(self, writes: frozenset[str]) -> tuple[tuple[str, str], ...]:
+        """The tracked vars and queues among `writes`, with their values now, for
+        counterexample reports."""
+        state = self._state
+        return tuple((key, state[key].shown()) for key in sorted(writes) if key in state)
+
     def writes_fingerprint(self, writes: frozenset[str]) -> int:
         """A hash of the values a step wrote, for the replay determinism check."""
         state = self._state

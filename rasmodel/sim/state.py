@@ -88,6 +88,10 @@ class Var(Generic[T]):
         value = self._value
         return value if type(value) in _SCALAR_TYPES else fingerprint(value)
 
+    def shown(self) -> str:
+        """The value for a report (not a read: no footprint)."""
+        return repr(self._value)
+
     def __repr__(self) -> str:
         return f"Var({self.key!r}, {self._value!r})"
 
@@ -155,6 +159,10 @@ class Queue(Generic[T]):
 
     def snapshot(self) -> Any:
         return fingerprint(tuple(self._items))
+
+    def shown(self) -> str:
+        """The items for a report (not a read: no footprint)."""
+        return repr(list(self._items))
 
     def __repr__(self) -> str:
         return f"Queue({self.key!r}, {list(self._items)!r})"
