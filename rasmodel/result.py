@@ -36,6 +36,8 @@ class Counterexample:
     # "minimal", or why it may not be: "not minimised (--no-minimize)", "minimisation
     # cut short by its budget", "not minimised (interrupted)"
     minimization: str = "minimal"
+    step: int = -1  # the step that violated it (-1: the end state as a whole)
+    observes: frozenset[str] | None = frozenset()  # emitted kinds the property reads
 
     @property
     def minimal(self) -> bool:

@@ -474,6 +474,12 @@ class Search:
             choices = minimized or choices
         replayed = self._run(Replay(choices), selection, record_where=True, stop_after=len(choices))
         confirmed = next((v for v in replayed.violations if v.property == name), None)
+        prop = self.model.properties.get(name)
+        observes = prop.reads_emits if prop is not None else frozenset()
+        whole_end = name == "deadlock" or (prop is not None and prop.kind is Kind.FINAL)
+        if prop is not None and prop.kind is Kind.TRACE and confirmed is not None:
+            emits = replayed.steps[confirmed.step].emits if replayed.steps else frozenset()
+            whole_end = not emits or (observes is not None and emits.isdisjoint(observes))
         if confirmed is None:
             raise ModelError(
                 f"the counterexample for {name!r} did not reproduce when replayed.",
@@ -490,6 +496,8 @@ class Search:
             replayed.choices,
             replayed,
             minimization=minimization,
+            step=-1 if whole_end else confirmed.step,
+            observes=observes,
         )
 
 

@@ -124,3 +124,65 @@ def test_compare_takes_the_search_options_of_check(two_designs) -> None:
     # No preemption: the racy design's lost update needs one, so the bound hides it.
     assert table["lost-update"]["all_counted"] == "bounded"
     assert table["lost-update-atomic"]["all_counted"] == "bounded"
+
+
+CAUSAL = """
+    import rasmodel as rm
+
+    model = rm.Model("causal")
+
+
+    @model.build
+    def build(env):
+        x, y, z = env.var("x", 0), env.var("y", 0), env.var("z", 0)
+
+        def writer():
+            x.value = 1
+            yield env.pause("x written")
+            y.value = x.value
+            env.emit("y_set")
+            yield env.pause("y written")
+
+        def bystander():
+            z.value = 1
+            env.emit("z_set")
+            yield env.pause("z written")
+            z.value = 2
+            env.emit("z_set")
+
+        env.process(bystander(), name="bystander")
+        env.process(writer(), name="writer")
+        return y
+
+
+    @model.invariant
+    def y_stays_zero(y, params):
+        return y.value == 0
+"""
+
+
+def test_the_report_excerpt_is_the_causal_slice_with_the_violating_step_marked(
+    model_file, tmp_path: Path
+) -> None:
+    from rasmodel.report.causal import causal_slice
+    from rasmodel.search import check
+
+    path = model_file(CAUSAL)
+    cex = check(path, properties=["y_stays_zero"])["y_stays_zero"].counterexample
+    assert cex is not None and cex.step >= 0
+    kept = causal_slice(cex.execution, cex.step)
+    before = {step.actor for step in cex.execution.steps[: cex.step]}
+    assert "bystander" in before  # it ran first, and is no part of the story
+    actors = {cex.execution.steps[i].actor for i in kept}
+    assert actors == {"writer"}  # the bystander's steps could run at any time
+    assert cex.step in kept
+    report = tmp_path / "report.md"
+    proc = run_cli("compare", path, "-p", "y_stays_zero", "--out", str(report))
+    assert proc.returncode == 0, proc.stderr
+    text = report.read_text()
+    assert "| **writer** |" in text and "**y_set**" in text
+    assert "bystander" not in text.split("## causal: y_stays_zero")[1]
+    assert "steps that happen before the violating step" in text
+    terminal = run_cli("check", path, "-p", "y_stays_zero").stdout
+    marked = [line for line in terminal.splitlines() if "<- violated here" in line]
+    assert len(marked) == 1 and "writer" in marked[0] and "after pause 'x written'" in marked[0]

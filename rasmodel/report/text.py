@@ -97,13 +97,13 @@ def counterexample_lines(cex: Counterexample, model_path: str = "") -> list[str]
     head = f"{cex.property_name} violated: {cex.message}"
     shape = f"  {cex.preemptions} preemption(s), {len(steps)} steps"
     lines = [head, shape if cex.minimal else f"{shape}; {cex.minimization}"]
-    lines += trace_table(cex.execution)
+    lines += trace_table(cex.execution, violating=cex.step)
     if cex.path:
         lines.append(f"  replay: rasmodel replay {model_path or cex.model_path} {cex.path}")
     return lines
 
 
-def trace_table(execution: Execution, *, indent: str = "  ") -> list[str]:
+def trace_table(execution: Execution, *, indent: str = "  ", violating: int = -1) -> list[str]:
     """Step, time, context, actor, event: one row per step, one more per emitted event."""
     emitted: dict[int, list[str]] = {}
     index = -1
@@ -129,6 +129,8 @@ def trace_table(execution: Execution, *, indent: str = "  ") -> list[str]:
         label = step.label + (f"  [{where}]" if where else "")
         if step.finished:
             label += "  (exits)"
+        if step.index == violating:
+            label += "  <- violated here"
         rows.append(
             (str(step.index), f"{step.time:g}", step.context or "-", step.actor + mark, label)
         )
