@@ -108,6 +108,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     comparer.add_argument("models", nargs="+", metavar="MODEL.py")
     comparer.add_argument(
+        "-V",
+        "--variant",
+        dest="variants",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE[,NAME=VALUE]",
+        help="a variant of the MODEL.py before it, as a design of its own (repeatable: "
+        "`compare models/x.py -V design=broken -V design=fixed`); a file given "
+        "without -V is one design at its defaults",
+    )
+    comparer.add_argument(
         "--out", metavar="REPORT.md", help="write the Markdown report (graphs beside it)"
     )
     comparer.add_argument("--html", action="store_true", help="also write REPORT.html")
@@ -225,7 +236,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list
     try:
-        args = build_parser().parse_args(args_list)
+        parser = build_parser()
+        designs: list[Any] = []
+        if args_list and args_list[0] == "compare":
+            designs, args_list = _split_designs(parser, args_list)
+        args = parser.parse_args(args_list)
+        args.designs = designs
         if args.command is None:
             build_parser().print_help()
             return EXIT_ERROR
@@ -311,6 +327,53 @@ def _search_options(args: argparse.Namespace) -> dict[str, Any]:
         "time_limit": args.time_limit,
         "minimize": args.minimize,
     }
+
+
+def _split_designs(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[list[Any], list[str]]:
+    """`compare`'s designs in command-line order, each -V a variant of the MODEL.py
+    given last before it (a file with no -V is itself a design), and the arguments
+    with the files first and the -V taken out, for argparse."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    takes_value = {
+        flag
+        for action in sub.choices["compare"]._actions
+        if action.nargs != 0
+        for flag in action.option_strings
+    }
+    files: list[str] = []
+    variants: dict[int, list[tuple[str, ...]]] = {}
+    rest: list[str] = []
+    tokens = iter(argv[1:])
+    for token in tokens:
+        if token in ("-V", "--variant"):
+            value: str | None = next(tokens, "")
+        elif token.startswith("--variant="):
+            value = token.split("=", 1)[1]
+        elif token.startswith("-V"):
+            value = token[2:]
+        else:
+            value = None
+        if value is not None:
+            variants.setdefault(len(files) - 1, []).append(_variant(value, bool(files)))
+        elif token.startswith("-"):
+            rest.append(token)
+            if token in takes_value:  # its value follows (not `--out=F`, not `-Dx=1`)
+                rest.append(next(tokens, ""))
+        else:
+            files.append(token)
+    designs: list[Any] = []
+    for index, path in enumerate(files):
+        designs += [(path, v) for v in variants.get(index, [])] or [path]
+    return designs, ["compare", *files, *rest]
+
+
+def _variant(value: str, after_file: bool) -> tuple[str, ...]:
+    if not after_file:
+        raise UsageError(f"-V {value}: a variant follows the MODEL.py it belongs to.")
+    variant = tuple(part for part in value.replace(",", " ").split() if part)
+    if not variant or any("=" not in part for part in variant):
+        raise UsageError(f"-V {value!r}: give NAME=VALUE pairs, e.g. -V design=fixed.")
+    return variant
 
 
 @contextmanager
@@ -434,8 +497,9 @@ def _compare(args: argparse.Namespace) -> int:
         ensure_writable(os.path.dirname(args.out) or ".", "--out")
     command = "rasmodel " + shlex.join(sys.argv[1:] if sys.argv[1:] else ["compare"])
     options = _search_options(args)
+    designs = args.designs or args.models
     with Progress("compare") as progress, _stoppable():
-        comparison = compare(args.models, command, progress=progress.update, **options)
+        comparison = compare(designs, command, progress=progress.update, **options)
     print("\n".join(table_markdown(comparison)))
     if comparison.unchecked:
         print(f"interrupted: not checked: {', '.join(comparison.unchecked)}")

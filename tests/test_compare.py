@@ -39,12 +39,72 @@ def test_compare_writes_the_table_the_violations_and_the_graphs(two_designs, tmp
     }
     assert "rasmodel compare" in text and "rasmodel 0.1.0" in text
     assert "## lost-update: all_counted" in text and "> counter is 1" in text
-    graph = tmp_path / "out" / "review_graphs" / "lost-update-all_counted.svg"
+    graph = tmp_path / "out" / "review_files" / "lost-update-all_counted.svg"
     assert ET.parse(graph).getroot().tag.endswith("svg")
-    assert "review_graphs/lost-update-all_counted.svg" in text
+    assert "(review_files/lost-update-all_counted.svg)" in text  # relative to the report
+    # Each counterexample's JSON sits beside the report, with its replay command.
+    data = tmp_path / "out" / "review_files" / "lost-update-all_counted.json"
+    assert "rasmodel replay ../racy.py review_files/lost-update-all_counted.json" in text
+    replayed = run_cli("replay", two_designs[0], str(data))
+    assert replayed.returncode == 1 and "counter is 1" in replayed.stdout
     page = (tmp_path / "out" / "review.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "counter is 1" in page
-    assert "class='violated'" in page
+    assert "class='violated'" in page and "href='review_files/lost-update-all_counted.json'" in page
+
+
+def test_compare_puts_variants_of_one_model_side_by_side(tmp_path: Path) -> None:
+    report = tmp_path / "variants.md"
+    proc = run_cli(
+        "compare", str(EXAMPLES / "lost_update.py"), "-V", "atomic=false",
+        "-V", "atomic=true,workers=3", "--out", str(report),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    table = parse_table(report.read_text())
+    assert table["lost-update atomic=false"]["all_counted"] == "violated"
+    assert table["lost-update atomic=true workers=3"]["all_counted"] == "holds"
+    assert "## lost-update atomic=false: all_counted" in report.read_text()
+    model = str(EXAMPLES / "lost_update.py")
+    for bad, why in ((("-V", "atomic=true", model), "follows"), ((model, "-V", "a"), "NAME=VALUE")):
+        wrong = run_cli("compare", *bad)
+        assert wrong.returncode == 2 and why in wrong.stderr
+
+
+def test_one_counterexample_violating_several_properties_is_shown_once(
+    model_file, tmp_path: Path
+) -> None:
+    path = model_file(
+        """
+        import rasmodel as rm
+
+        model = rm.Model("twice")
+
+
+        @model.build
+        def build(env):
+            x = env.var("x", 0)
+
+            def p():
+                x.value = 1
+                yield env.pause()
+
+            env.process(p(), name="p")
+            return x
+
+
+        @model.final
+        def first(x, params):
+            return x.value == 0
+
+
+        @model.final
+        def second(x, params):
+            return x.value == 0
+        """
+    )
+    report = tmp_path / "report.md"
+    assert run_cli("compare", path, "--out", str(report)).returncode == 0
+    text = report.read_text()
+    assert text.count("## twice: ") == 1 and "## twice: first, second" in text
 
 
 def _row(first: str) -> tuple[list[str], list[str]]:

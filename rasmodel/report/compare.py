@@ -34,7 +34,14 @@ class Comparison:
 
     results: tuple[Result, ...]
     command: str
-    unchecked: tuple[str, ...] = ()  # models not checked: the user interrupted first
+    unchecked: tuple[str, ...] = ()  # designs not checked: the user interrupted first
+    variants: tuple[str, ...] = ()  # per result, the -V parameters that made it ("")
+
+    def label(self, index: int) -> str:
+        """How the report names design `index`: the model, and its variant if any."""
+        result = self.results[index]
+        variant = self.variants[index] if index < len(self.variants) else ""
+        return f"{result.model_name} {variant}" if variant else result.model_name
 
     @property
     def properties(self) -> list[str]:
@@ -110,18 +117,58 @@ def table_markdown(comparison: Comparison) -> list[str]:
         "| design | " + " | ".join(names) + " | search |",
         "|---|" + "---|" * (len(names) + 1),
     ]
-    for result in comparison.results:
+    for index, result in enumerate(comparison.results):
         scope = _scope(result)
         stats = f"{scope}, {result.stats.executions:,} executions, {result.stats.seconds:.1f} s"
-        cells = [f"{result.model_name} (`{result.model_path}`)"]
+        cells = [f"{comparison.label(index)} (`{result.model_path}`)"]
         cells += [_cell(result, name) for name in names]
         lines.append("| " + " | ".join(cells) + f" | {stats} |")
     return lines
 
 
+Section = tuple[int, list[str], Counterexample]  # design index, properties, one run
+
+
+def _sections(comparison: Comparison) -> list[Section]:
+    """One section per distinct counterexample of each design: properties violated by
+    the same choice sequence share one."""
+    sections: list[Section] = []
+    for index, result in enumerate(comparison.results):
+        by_choices: dict[Any, Section] = {}
+        for name, cex in result.counterexamples.items():
+            found = by_choices.get(cex.choices)
+            if found is None:
+                by_choices[cex.choices] = found = (index, [], cex)
+                sections.append(found)
+            found[1].append(name)
+    return sections
+
+
+Files = dict[tuple[int, str], tuple[str, str]]  # (design, property) -> (json, svg)
+
+
+def _write_files(comparison: Comparison, path: str) -> Files:
+    """Beside the report, in `<report>_files/`: each counterexample's JSON (what
+    `rasmodel replay` takes) and its graph."""
+    from rasmodel.report.files import write_counterexample
+
+    directory = os.path.splitext(path)[0] + "_files"
+    out: Files = {}
+    for index, names, cex in _sections(comparison):
+        stem = os.path.join(directory, f"{_slug(comparison.label(index))}-{_slug(names[0])}")
+        os.makedirs(directory, exist_ok=True)
+        write_counterexample(cex, stem + ".json")
+        out[(index, names[0])] = (stem + ".json", draw(build_graph(cex), stem + ".svg"))
+    return out
+
+
+def _relative(file: str, report: str) -> str:
+    return os.path.relpath(file, os.path.dirname(os.path.abspath(report)) or ".")
+
+
 def write_markdown(comparison: Comparison, path: str) -> str:
-    """Write the Markdown report and its graphs (in `<report>_graphs/`)."""
-    graphs = _write_graphs(comparison, path)
+    """Write the Markdown report and, beside it, each counterexample's JSON and graph."""
+    files = _write_files(comparison, path)
     lines = [
         "# Design comparison",
         "",
@@ -133,26 +180,25 @@ def write_markdown(comparison: Comparison, path: str) -> str:
     ]
     if comparison.unchecked:
         lines += ["", f"Interrupted: not checked: {', '.join(comparison.unchecked)}."]
-    for result in comparison.results:
-        for name, cex in result.counterexamples.items():
-            lines += ["", f"## {result.model_name}: {name}", "", f"> {cex.message}", ""]
-            lines.append(
-                f"{cex.preemptions} preemption(s), {len(cex.execution.steps)} steps; "
-                f"replay: `rasmodel replay {result.model_path} COUNTEREXAMPLE.json` "
-                f"(`rasmodel check {result.model_path} -p {name} --out DIR`)."
-            )
-            rows = _excerpt(cex)
-            lines += ["", _excerpt_note(cex, rows), ""]
-            lines += ["| step | context | actor | event |", "|---|---|---|---|"]
-            for *cells, violating in rows:
-                shown = [c.replace("|", "\\|") for c in cells]
-                if violating:
-                    shown = [f"**{c}**" for c in shown]
-                lines.append("| " + " | ".join(shown) + " |")
-            graph = graphs.get((result.model_name, name))
-            if graph:
-                rel = os.path.relpath(graph, os.path.dirname(os.path.abspath(path)) or ".")
-                lines += ["", f"![{result.model_name}: {name}]({rel})"]
+    for index, names, cex in _sections(comparison):
+        result = comparison.results[index]
+        title = f"{comparison.label(index)}: {', '.join(names)}"
+        lines += ["", f"## {title}", "", f"> {cex.message}", ""]
+        data, graph = files[(index, names[0])]
+        lines.append(
+            f"{cex.preemptions} preemption(s), {len(cex.execution.steps)} steps; "
+            f"replay (from this report's directory): "
+            f"`rasmodel replay {_relative(result.model_path, path)} {_relative(data, path)}`."
+        )
+        rows = _excerpt(cex)
+        lines += ["", _excerpt_note(cex, rows), ""]
+        lines += ["| step | context | actor | event |", "|---|---|---|---|"]
+        for *cells, violating in rows:
+            shown = [c.replace("|", "\\|") for c in cells]
+            if violating:
+                shown = [f"**{c}**" for c in shown]
+            lines.append("| " + " | ".join(shown) + " |")
+        lines += ["", f"![{title}]({_relative(graph, path)})"]
     text = "\n".join(lines) + "\n"
     with open(path, "w") as out:
         out.write(text)
@@ -160,25 +206,27 @@ def write_markdown(comparison: Comparison, path: str) -> str:
 
 
 def write_html(comparison: Comparison, path: str) -> str:
-    """Write one self-contained HTML file (graphs inlined as SVG)."""
-    graphs = _write_graphs(comparison, path)
+    """Write one HTML page (graphs inlined as SVG, scaled to the page width); each
+    counterexample's JSON sits beside it, linked with its replay command."""
+    files = _write_files(comparison, path)
     names = comparison.properties
     esc = html.escape
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Design comparison</title>",
-        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px}"
+        "<style>body{font-family:sans-serif;margin:2em;max-width:120em}"
+        "table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px;overflow-wrap:anywhere}"
         ".violated{background:#ffc9c9}.holds{background:#d3f9d8}.bounded{background:#fff3bf}"
-        ".graph{overflow-x:auto;border:1px solid #eee}code{background:#f1f3f5}"
-        "tr.violating td{background:#ffc9c9;font-weight:bold}</style>",
+        ".graph{overflow-x:auto;border:1px solid #eee}.graph svg{max-width:100%;height:auto}"
+        "code{background:#f1f3f5}tr.violating td{background:#ffc9c9;font-weight:bold}</style>",
         "</head><body><h1>Design comparison</h1>",
         f"<p>Generated by rasmodel {esc(__version__)} with <code>{esc(comparison.command)}"
         "</code>.</p><table><tr><th>design</th>",
     ]
     parts += [f"<th>{esc(n)}</th>" for n in names] + ["<th>search</th></tr>"]
-    for result in comparison.results:
+    for index, result in enumerate(comparison.results):
         parts.append(
-            f"<tr><td>{esc(result.model_name)}<br><code>{esc(result.model_path)}</code></td>"
+            f"<tr><td>{esc(comparison.label(index))}<br><code>{esc(result.model_path)}</code></td>"
         )
         for name in names:
             prop = next((p for p in result.properties if p.name == name), None)
@@ -194,37 +242,34 @@ def write_html(comparison: Comparison, path: str) -> str:
         scope = _scope(result)
         parts.append(f"<td>{scope}, {result.stats.executions:,} executions</td></tr>")
     parts.append("</table>")
-    for result in comparison.results:
-        for name, cex in result.counterexamples.items():
-            parts.append(f"<h2>{esc(result.model_name)}: {esc(name)}</h2>")
-            rows = _excerpt(cex)
-            parts.append(f"<blockquote>{esc(cex.message)}</blockquote>")
-            parts.append(f"<p>{esc(_excerpt_note(cex, rows))}</p><table>")
-            parts.append("<tr><th>step</th><th>context</th><th>actor</th><th>event</th></tr>")
-            for *cells, violating in rows:
-                mark = " class='violating'" if violating else ""
-                parts.append(f"<tr{mark}>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
-            parts.append("</table>")
-            graph = graphs.get((result.model_name, name))
-            if graph:
-                with open(graph) as handle:
-                    svg = handle.read()
-                svg = svg[svg.find("<svg") :]
-                parts.append(f"<div class='graph'>{svg}</div>")
+    if comparison.unchecked:
+        parts.append(f"<p>Interrupted: not checked: {esc(', '.join(comparison.unchecked))}.</p>")
+    for index, props, cex in _sections(comparison):
+        result = comparison.results[index]
+        data, graph = files[(index, props[0])]
+        rows = _excerpt(cex)
+        parts.append(f"<h2>{esc(comparison.label(index))}: {esc(', '.join(props))}</h2>")
+        parts.append(f"<blockquote>{esc(cex.message)}</blockquote>")
+        link = _relative(data, path)
+        parts.append(
+            f"<p>{cex.preemptions} preemption(s), {len(cex.execution.steps)} steps; replay "
+            "(from this page's directory): "
+            f"<code>rasmodel replay {esc(_relative(result.model_path, path))} {esc(link)}</code> "
+            f"(<a href='{esc(link)}'>counterexample</a>)</p>"
+        )
+        parts.append(f"<p>{esc(_excerpt_note(cex, rows))}</p><table>")
+        parts.append("<tr><th>step</th><th>context</th><th>actor</th><th>event</th></tr>")
+        for *cells, violating in rows:
+            mark = " class='violating'" if violating else ""
+            parts.append(f"<tr{mark}>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
+        parts.append("</table>")
+        with open(graph) as handle:
+            svg = handle.read()
+        parts.append(f"<div class='graph'>{svg[svg.find('<svg') :]}</div>")
     parts.append("</body></html>")
     with open(path, "w") as out:
         out.write("\n".join(parts))
     return path
-
-
-def _write_graphs(comparison: Comparison, path: str) -> dict[tuple[str, str], str]:
-    directory = os.path.splitext(path)[0] + "_graphs"
-    out: dict[tuple[str, str], str] = {}
-    for result in comparison.results:
-        for name, cex in result.counterexamples.items():
-            file = os.path.join(directory, f"{_slug(result.model_name)}-{_slug(name)}.svg")
-            out[(result.model_name, name)] = draw(build_graph(cex), file)
-    return out
 
 
 def parse_table(text: str) -> dict[str, dict[str, str]]:
@@ -249,14 +294,27 @@ def parse_table(text: str) -> dict[str, dict[str, str]]:
     return table
 
 
-def compare(paths: Sequence[str], command: str, **options: Any) -> Comparison:
-    """Check every model with the same options; after Ctrl-C or SIGTERM, the models
-    checked so far (the interrupted one with its results so far)."""
+Design = tuple[str, tuple[str, ...]]  # a model file and its variant's NAME=VALUEs
+
+
+def compare(designs: Sequence[str | Design], command: str, **options: Any) -> Comparison:
+    """Check every design (a model file, or a file and the parameters of one of its
+    variants) with the same options; after Ctrl-C or SIGTERM, the designs checked
+    so far (the interrupted one with its results so far)."""
     from rasmodel.search import INTERRUPTS, check
 
+    common = list(options.pop("params", ()) or ())
+    pairs = [(d, ()) if isinstance(d, str) else d for d in designs]
     results: list[Result] = []
-    for index, path in enumerate(paths):
-        results.append(check(path, **options))
+    variants: list[str] = []
+    for index, (path, variant) in enumerate(pairs):
+        results.append(check(path, params=[*common, *variant], **options))
+        variants.append(" ".join(variant))
         if results[-1].stopped_by in INTERRUPTS:
-            return Comparison(tuple(results), command, tuple(paths[index + 1 :]))
-    return Comparison(tuple(results), command)
+            left = tuple(_named(p, v) for p, v in pairs[index + 1 :])
+            return Comparison(tuple(results), command, left, tuple(variants))
+    return Comparison(tuple(results), command, (), tuple(variants))
+
+
+def _named(path: str, variant: Sequence[str]) -> str:
+    return f"{path} {' '.join(variant)}".strip()
