@@ -122,6 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", metavar="REPORT.md", help="write the Markdown report (graphs beside it)"
     )
     comparer.add_argument("--html", action="store_true", help="also write REPORT.html")
+    comparer.add_argument(
+        "--distinguish",
+        action="store_true",
+        help="for each property one design violates and another satisfies (holds), "
+        "show the shortest scenario found that violates it replayed on both designs, side "
+        "by side: what the review argues about",
+    )
     _add_model_options(comparer)
     _add_search_options(comparer)
 
@@ -486,7 +493,13 @@ def _compare(args: argparse.Namespace) -> int:
     import os
     import shlex
 
-    from rasmodel.report.compare import compare, table_markdown, write_html, write_markdown
+    from rasmodel.report.compare import (
+        compare,
+        scenarios_markdown,
+        table_markdown,
+        write_html,
+        write_markdown,
+    )
     from rasmodel.report.files import ensure_writable
     from rasmodel.report.progress import Progress
     from rasmodel.search import INTERRUPTS
@@ -499,8 +512,14 @@ def _compare(args: argparse.Namespace) -> int:
     options = _search_options(args)
     designs = args.designs or args.models
     with Progress("compare") as progress, _stoppable():
-        comparison = compare(designs, command, progress=progress.update, **options)
+        comparison = compare(
+            designs, command, tell_apart=args.distinguish, progress=progress.update, **options
+        )
     print("\n".join(table_markdown(comparison)))
+    if comparison.scenarios and not args.out:
+        print("\n".join(scenarios_markdown(comparison)))
+    elif args.distinguish and not comparison.scenarios:
+        print("no property is violated by one design and holds in another")
     if comparison.unchecked:
         print(f"interrupted: not checked: {', '.join(comparison.unchecked)}")
     if args.out:

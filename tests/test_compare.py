@@ -246,3 +246,22 @@ def test_the_report_excerpt_is_the_causal_slice_with_the_violating_step_marked(
     terminal = run_cli("check", path, "-p", "y_stays_zero").stdout
     marked = [line for line in terminal.splitlines() if "<- violated here" in line]
     assert len(marked) == 1 and "writer" in marked[0] and "after pause 'x written'" in marked[0]
+
+
+def test_distinguish_replays_the_scenario_on_the_design_that_holds(tmp_path: Path) -> None:
+    report = tmp_path / "review.md"
+    model = str(EXAMPLES / "lost_update.py")
+    args = ("compare", model, "-V", "atomic=false", "-V", "atomic=true", "--distinguish")
+    proc = run_cli(*args, "--out", str(report), "--html")
+    assert proc.returncode == 0, proc.stderr
+    text = report.read_text()
+    section = text.split("### all_counted: lost-update atomic=false violates it, ")[1]
+    assert section.startswith("lost-update atomic=true does not")
+    assert "(it takes every one of them)" in section
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "w" in line]
+    assert "| 1 | w1: start | w1: start |" in rows  # the same preemption, on both designs
+    assert any("incremented value=1" in row.split(" | ")[1] for row in rows)
+    assert not any("incremented value=1" in row.split(" | ")[2] for row in rows)
+    assert "Distinguishing scenarios" in (tmp_path / "review.html").read_text()
+    printed = run_cli(*args).stdout  # without --out: printed after the table
+    assert "### all_counted: lost-update atomic=false violates it" in printed

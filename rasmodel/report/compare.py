@@ -18,6 +18,7 @@ from typing import Any
 
 from rasmodel import __version__
 from rasmodel.report.causal import causal_slice
+from rasmodel.report.distinguish import Scenario, distinguish, step_cells
 from rasmodel.report.graph import build_graph, draw
 from rasmodel.result import Counterexample, Result, Verdict
 
@@ -36,6 +37,7 @@ class Comparison:
     command: str
     unchecked: tuple[str, ...] = ()  # designs not checked: the user interrupted first
     variants: tuple[str, ...] = ()  # per result, the -V parameters that made it ("")
+    scenarios: tuple[Scenario, ...] = ()  # with --distinguish
 
     def label(self, index: int) -> str:
         """How the report names design `index`: the model, and its variant if any."""
@@ -199,10 +201,60 @@ def write_markdown(comparison: Comparison, path: str) -> str:
                 shown = [f"**{c}**" for c in shown]
             lines.append("| " + " | ".join(shown) + " |")
         lines += ["", f"![{title}]({_relative(graph, path)})"]
+    lines += scenarios_markdown(comparison)
     text = "\n".join(lines) + "\n"
     with open(path, "w") as out:
         out.write(text)
     return path
+
+
+def scenarios_markdown(comparison: Comparison) -> list[str]:
+    """The --distinguish section: each scenario on both designs, side by side."""
+    if not comparison.scenarios:
+        return []
+    lines = ["", "## Distinguishing scenarios"]
+    for scenario in comparison.scenarios:
+        bad, good = comparison.label(scenario.violating), comparison.label(scenario.holding)
+        lines += ["", f"### {scenario.prop}: {bad} violates it, {good} does not", ""]
+        lines.append(_scenario_note(scenario, bad, good))
+        lines += ["", f"| step | {bad} | {good} |", "|---|---|---|"]
+        for step, left, right, violating in _side_by_side(scenario):
+            cells = [step, left.replace("|", "\\|"), right.replace("|", "\\|")]
+            if violating:
+                cells[1] = f"**{cells[1]}**"
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _scenario_note(scenario: Scenario, bad: str, good: str) -> str:
+    cex = scenario.counterexample
+    fit = (
+        "it takes every one of them"
+        if scenario.followed == scenario.total
+        else f"it could take {scenario.followed} of its {scenario.total} choices and took its "
+        "default schedule for the others"
+    )
+    return (
+        f"The shortest scenario found that violates {scenario.prop} on {bad} "
+        f"({cex.preemptions} preemption(s), {len(cex.execution.steps)} steps: "
+        f"{cex.message}), replayed on {good} with the same choices ({fit}), to its end, "
+        f"where {scenario.prop} holds."
+    )
+
+
+def _side_by_side(scenario: Scenario) -> list[tuple[str, str, str, bool]]:
+    left = step_cells(scenario.counterexample.execution)
+    right = step_cells(scenario.replayed)
+    marked = scenario.counterexample.step
+    return [
+        (
+            str(i),
+            left[i] if i < len(left) else "",
+            right[i] if i < len(right) else "",
+            i == marked,
+        )
+        for i in range(max(len(left), len(right)))
+    ]
 
 
 def write_html(comparison: Comparison, path: str) -> str:
@@ -266,10 +318,28 @@ def write_html(comparison: Comparison, path: str) -> str:
         with open(graph) as handle:
             svg = handle.read()
         parts.append(f"<div class='graph'>{svg[svg.find('<svg') :]}</div>")
+    parts += _scenarios_html(comparison)
     parts.append("</body></html>")
     with open(path, "w") as out:
         out.write("\n".join(parts))
     return path
+
+
+def _scenarios_html(comparison: Comparison) -> list[str]:
+    if not comparison.scenarios:
+        return []
+    esc = html.escape
+    parts = ["<h2>Distinguishing scenarios</h2>"]
+    for scenario in comparison.scenarios:
+        bad, good = comparison.label(scenario.violating), comparison.label(scenario.holding)
+        parts.append(f"<h3>{esc(scenario.prop)}: {esc(bad)} violates it, {esc(good)} does not</h3>")
+        parts.append(f"<p>{esc(_scenario_note(scenario, bad, good))}</p><table>")
+        parts.append(f"<tr><th>step</th><th>{esc(bad)}</th><th>{esc(good)}</th></tr>")
+        for step, left, right, violating in _side_by_side(scenario):
+            mark = " class='violating'" if violating else ""
+            parts.append(f"<tr{mark}><td>{step}</td><td>{esc(left)}</td><td>{esc(right)}</td></tr>")
+        parts.append("</table>")
+    return parts
 
 
 def parse_table(text: str) -> dict[str, dict[str, str]]:
@@ -297,10 +367,13 @@ def parse_table(text: str) -> dict[str, dict[str, str]]:
 Design = tuple[str, tuple[str, ...]]  # a model file and its variant's NAME=VALUEs
 
 
-def compare(designs: Sequence[str | Design], command: str, **options: Any) -> Comparison:
+def compare(
+    designs: Sequence[str | Design], command: str, *, tell_apart: bool = False, **options: Any
+) -> Comparison:
     """Check every design (a model file, or a file and the parameters of one of its
     variants) with the same options; after Ctrl-C or SIGTERM, the designs checked
-    so far (the interrupted one with its results so far)."""
+    so far (the interrupted one with its results so far). `tell_apart`: and the
+    scenarios that distinguish them (see `report.distinguish`)."""
     from rasmodel.search import INTERRUPTS, check
 
     common = list(options.pop("params", ()) or ())
@@ -313,7 +386,8 @@ def compare(designs: Sequence[str | Design], command: str, **options: Any) -> Co
         if results[-1].stopped_by in INTERRUPTS:
             left = tuple(_named(p, v) for p, v in pairs[index + 1 :])
             return Comparison(tuple(results), command, left, tuple(variants))
-    return Comparison(tuple(results), command, (), tuple(variants))
+    scenarios = tuple(distinguish(results)) if tell_apart else ()
+    return Comparison(tuple(results), command, (), tuple(variants), scenarios)
 
 
 def _named(path: str, variant: Sequence[str]) -> str:

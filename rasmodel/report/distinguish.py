@@ -1,0 +1,108 @@
+"""`compare --distinguish`: the scenario that tells two designs apart, run on both.
+
+For each property one design violates and another satisfies (it holds there, by an
+exhaustive search), the violating design's counterexample is the shortest scenario
+found that breaks it (minimised: fewest preemptions, then fewest steps). Replayed on
+the other design, the same choices (the same processes run in the same order, the
+same options taken) show what that design does instead; where a process cannot
+run yet the replay runs the default schedule until it can, and a choice that does
+not fit that design is dropped (the report says how many of them it could take).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rasmodel.choices import RUN, Choice, Point, Wanted
+from rasmodel.errors import ReplayMismatch
+from rasmodel.execution import Execution, Limits, Selection, execute
+from rasmodel.explore.replay import wanted
+from rasmodel.explore.strategy import DefaultRun
+from rasmodel.loader import load_model
+from rasmodel.result import Counterexample, Result, Verdict
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One property's scenario, on the design that violates it and on one that holds."""
+
+    prop: str
+    violating: int  # index of the design in the comparison
+    holding: int
+    counterexample: Counterexample  # on the violating design
+    replayed: Execution  # the same choices on the holding design, run to its end
+    followed: int  # how many of the scenario's choices the holding design could take
+    total: int
+
+
+class _Follow(DefaultRun):
+    """Takes the recorded choices where they fit. A scheduling choice whose process
+    cannot run yet (the other design takes more steps to get there) waits: the
+    default schedule runs until it can, for at most `PATIENCE` points, then it is
+    dropped. A `choose` that does not fit is dropped at once."""
+
+    PATIENCE = 50
+
+    def __init__(self, choices: Sequence[Choice | Wanted]) -> None:
+        self.choices = wanted(choices)
+        self.cursor = 0
+        self.followed = 0
+        self.waited = 0
+
+    def choose(self, point: Point) -> int:
+        while self.cursor < len(self.choices):
+            choice = self.choices[self.cursor]
+            if choice.kind == point.kind:
+                try:
+                    index = choice.index_in(point)
+                except ReplayMismatch:
+                    pass
+                else:
+                    self.cursor += 1
+                    self.followed += 1
+                    self.waited = 0
+                    return index
+            if choice.kind == RUN and point.kind == RUN and self.waited < self.PATIENCE:
+                self.waited += 1
+                break  # wait for that process, running the default meanwhile
+            self.cursor += 1  # it does not fit this design: drop it
+            self.waited = 0
+        return super().choose(point)
+
+
+def distinguish(results: Sequence[Result]) -> list[Scenario]:
+    """Every (property, violating design, holding design) triple, with its scenario."""
+    scenarios: list[Scenario] = []
+    for i, bad in enumerate(results):
+        for prop, cex in bad.counterexamples.items():
+            for j, good in enumerate(results):
+                if j != i and _verdict(good, prop) is Verdict.HOLDS:
+                    scenarios.append(_scenario(prop, i, j, cex, good))
+    return scenarios
+
+
+def _verdict(result: Result, prop: str) -> Verdict | None:
+    return next((p.verdict for p in result.properties if p.name == prop), None)
+
+
+def _scenario(prop: str, i: int, j: int, cex: Counterexample, good: Result) -> Scenario:
+    model = load_model(good.model_path)
+    follow = _Follow(cex.choices)
+    selection = Selection.of(model, model.select([prop]))
+    replayed = execute(model, good.params, selection, follow, Limits(100000, record_where=True))
+    return Scenario(prop, i, j, cex, replayed, follow.followed, len(cex.choices))
+
+
+def step_cells(execution: Execution) -> list[str]:
+    """One cell per step: who ran, what it resumed after, what it emitted."""
+    emitted: dict[int, list[str]] = {}
+    for event in execution.trace:
+        data = " ".join(f"{k}={v!r}" for k, v in event.data.items())
+        emitted.setdefault(event.step, []).append(f"{event.kind} {data}".rstrip())
+    cells = []
+    for step in execution.steps:
+        context = f" ({step.context})" if step.context else ""
+        events = "; ".join(emitted.get(step.index, []))
+        cells.append(f"{step.actor}{context}: {step.label}" + (f" → {events}" if events else ""))
+    return cells
