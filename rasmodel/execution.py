@@ -134,6 +134,7 @@ class Execution:
     # per step, with record_where=True: the tracked vars and queues it wrote, and
     # their values after it
     changed: tuple[tuple[tuple[str, str], ...], ...] = ()
+    switches: tuple[str | None, ...] = ()  # per step: the model's words for its switch
 
     @property
     def preemptions(self) -> int:
@@ -231,6 +232,7 @@ class _Runner:
         self.observers: list[Observer] = [run, *observers, self.properties]
         self.where: list[Location | None] = []
         self.changed: list[tuple[tuple[str, str], ...]] = []
+        self.switches: list[str | None] = []
         self.fingerprints: list[int] = []
         self.cut_at: Location | None = None
 
@@ -289,6 +291,7 @@ class _Runner:
             tuple(self.fingerprints),
             env.timer_order,
             tuple(self.changed),
+            tuple(self.switches),
         )
         env.close()
         for observer in self.observers:
@@ -346,10 +349,18 @@ class _Runner:
             if len(properties.failed) == size:
                 return ExitReason.DECIDED
 
+    def _switch(self, env: Env, step: Step) -> str | None:
+        """The model's words for the switch that ran `step`, if it preempted."""
+        ran = next((c for c in reversed(self.choices) if c.kind == RUN), None)
+        if ran is None or not ran.preempts or ran.current is None:
+            return None
+        return env.switch_words(ran.current, step.actor)
+
     def _after_step(self, env: Env, step: Step) -> None:
         if self.limits.record_where:
             self.where.append(None if step.finished else _model_line(env, step.actor))
             self.changed.append(env.shown_values(step.writes))
+            self.switches.append(self._switch(env, step))
         if self.limits.record_fingerprints:
             self.fingerprints.append(env.writes_fingerprint(step.writes))
         for observer in self.observers:

@@ -440,7 +440,9 @@ class Search:
         short budget allows, and None (keep it as found) if interrupted again."""
         if self.progress is not None:
             self.progress(self.final_stats, len(execution.steps), f"minimising {name}")
-        seconds = self.opts.minimize_seconds
+        # At most about the search's own time (a quick search is not followed by a
+        # long minimisation), and never more than the configured budget.
+        seconds = min(self.opts.minimize_seconds, max(1.0, self.final_stats.seconds))
         if self.interrupted:
             seconds = min(seconds, INTERRUPTED_MINIMIZE_SECONDS)
         minimizer = Minimizer(

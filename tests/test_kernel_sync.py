@@ -21,6 +21,7 @@ from rasmodel.kernel import (
     WaitQueue,
     panic,
 )
+from rasmodel.report.text import counterexample_lines
 
 Build = Callable[[rm.Env, Kernel], Any]
 
@@ -340,3 +341,53 @@ def test_a_missing_free_is_seen_by_a_final_property() -> None:
     assert result.verdicts["assertion"] == "holds"
     assert result.verdicts["all_freed"] == "violated"
     assert "[2] still allocated" in result["all_freed"].message
+
+
+def _busy_task_and_nmi(cpus: int) -> rm.Model:
+    """A on cpu0 is busy between two steps; an NMI on cpu0 must not find it so; with
+    two CPUs, B runs on cpu1 and must not end."""
+
+    def build(env: rm.Env, k: Kernel):
+        busy = env.var("busy", False)
+        hit = env.var("hit", False)
+
+        def task(task: Task):
+            busy.value = True
+            yield k.step("half done")
+            busy.value = False
+
+        def nmi(context):
+            hit.value = hit.value or busy.value
+            yield k.step("nmi returns")
+
+        def other(task: Task):
+            yield k.step("b works")
+
+        k.task("A", task)
+        if cpus > 1:
+            k.task("B", other, cpu=1)
+        k.interrupt("nmi", nmi, kind=NMI)
+        return hit
+
+    model = _model(f"nmi-words-{cpus}", build, cpus=cpus, preemptions=0)
+
+    @model.final
+    def never_in_the_middle(hit, params):
+        return not hit.value
+
+    return model
+
+
+def test_counterexamples_say_an_nmi_interrupts_rather_than_preempts() -> None:
+    cex = rm.check(_busy_task_and_nmi(1))["never_in_the_middle"].counterexample
+    text = "\n".join(counterexample_lines(cex))
+    assert "nmi (NMI on cpu0 interrupts A)" in text and "(preempts" not in text
+    enter = next(e for e in cex.execution.trace if e.kind == "nmi_enter")
+    assert enter.data["interrupts"] == "A"
+
+
+def test_a_step_on_another_cpu_runs_alongside_and_preempts_nothing() -> None:
+    cex = rm.check(_busy_task_and_nmi(2))["never_in_the_middle"].counterexample
+    text = "\n".join(counterexample_lines(cex))
+    assert "(preempts" not in text
+    assert all("  B (" not in line or "alongside A on cpu0" in line for line in text.splitlines())

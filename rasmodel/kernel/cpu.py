@@ -165,6 +165,7 @@ class Kernel:
         self.has_fifo = False  # some task is SCHED_FIFO (see `fifo_preempts`)
         self.preemptions = env.var("sched.preemptions_left", preemptions)
         self.migrations = env.var("sched.migrations_left", migrations)
+        env.describe_switches(self._switch_words)
         for cpu in self.cpus:
             env.process(self._scheduler(cpu), name=f"sched/{cpu.index}", daemon=True)
         if migrations > 0 and cpus > 1:
@@ -219,6 +220,28 @@ class Kernel:
         if self.in_atomic():
             context = self.current()
             self.emit("sleep_in_atomic", what=what, context=context.describe())
+
+    def _running_on(self, cpu: Cpu) -> str:
+        """What an interrupt arriving on `cpu` stops: the context on top, else its
+        current task, else the idle task."""
+        stack = cpu.stack.value
+        if stack:
+            return stack[-1][0]
+        return cpu.curr.value or f"swapper/{cpu.index}"
+
+    def _switch_words(self, prev: str, nxt: str) -> str | None:
+        """A switch in kernel words: an interrupt arriving on the CPU of the context
+        it stops, or a context of another CPU running alongside (no preemption on
+        real hardware, only an interleaving); None for a scheduler preemption."""
+        before, after = self.contexts.get(prev), self.contexts.get(nxt)
+        if before is None or after is None:
+            return None
+        if after.cpu.index != before.cpu.index:
+            return f"on {after.cpu.name}, alongside {prev} on {before.cpu.name}"
+        if after.task is None and after.kind in (NMI, HARDIRQ, STALL):
+            what = {NMI: "NMI", HARDIRQ: "IRQ", STALL: "stall"}[after.kind]
+            return f"{what} on {after.cpu.name} interrupts {prev}"
+        return None
 
     def _push(self, context: Context, kind: str) -> None:
         cpu = context.cpu
@@ -342,8 +365,9 @@ class Kernel:
         def source() -> Steps:
             while True:
                 yield self.env.wait_until(arrives, f"{name} arrives", idle=True)
+                below = self._running_on(home)
                 self._push(context, kind)
-                self.emit(f"{kind}_enter", source=name)
+                self.emit(f"{kind}_enter", source=name, interrupts=below)
                 yield from handler(context)
                 self._pop(context)
                 self.emit(f"{kind}_exit", source=name)

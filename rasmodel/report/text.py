@@ -121,11 +121,14 @@ def trace_table(execution: Execution, *, indent: str = "  ", violating: int = -1
     ran = execution.step_choices()
     hidden = 0
     for i, step in enumerate(execution.steps):
-        if _idle_start(step) and step.index not in emitted:
+        switched = i < len(ran) and ran[i].preempts
+        if _idle_start(step) and step.index not in emitted and not switched:
             hidden += 1
             continue
         where = execution.where[i] if i < len(execution.where) else None
-        mark = f" (preempts {ran[i].current})" if i < len(ran) and ran[i].preempts else ""
+        mark = f" (preempts {ran[i].current})" if switched else ""
+        if mark and i < len(execution.switches) and execution.switches[i]:
+            mark = f" ({execution.switches[i]})"
         label = step.label + (f"  [{where}]" if where else "")
         if step.finished:
             label += "  (exits)"

@@ -113,6 +113,7 @@ class Env(simpy.Environment):
         self._ready: dict[str, Process] = {}
         self._guarded: dict[str, Process] = {}
         self._state: dict[str, Var[Any] | Queue[Any]] = {}
+        self._switch_words: Callable[[str, str], str | None] | None = None
         self._events: list[Event] = []
         self._resources: list[Any] = []
         self._counters: dict[str, int] = {}
@@ -603,6 +604,16 @@ class Env(simpy.Environment):
             tuple(sorted((r._rasmodel_key, _resource_state(r)) for r in self._resources)),
             tuple(sorted(name for name, p in self._processes.items() if p._value is PENDING)),
         )
+
+    def describe_switches(self, words: Callable[[str, str], str | None]) -> None:
+        """Name switches in the model's own terms in counterexamples: `words(prev, next)`
+        says what it means that `next` ran while `prev` could have gone on ("NMI on
+        cpu0 interrupts A"), or None for the plain "preempts prev"."""
+        self._switch_words = words
+
+    def switch_words(self, prev: str, next_actor: str) -> str | None:
+        words = self._switch_words
+        return words(prev, next_actor) if words is not None else None
 
     def shown_values(self, writes: frozenset[str]) -> tuple[tuple[str, str], ...]:
         """The tracked vars and queues among `writes`, with their values now, for
