@@ -20,8 +20,7 @@ def load_model(path: str) -> Model:
             f"{file}: no such model file. Pass the path of a Python file that defines an "
             "rm.Model, e.g. `rasmodel check models/examples/lost_update.py`."
         )
-    module = _import(file)
-    models = {name: obj for name, obj in vars(module).items() if isinstance(obj, Model)}
+    models = models_in(file)
     if attr:
         if attr not in models:
             raise UsageError(f"{file} defines no Model named {attr!r} (it has {sorted(models)}).")
@@ -43,6 +42,16 @@ def load_model(path: str) -> Model:
         )
     model.path = os.path.relpath(os.path.abspath(file))
     return model
+
+
+def models_in(file: str) -> dict[str, Model]:
+    """Import `file` and return the Models it defines at module level, by name (each
+    with its `path` set)."""
+    module = _import(file)
+    models = {name: obj for name, obj in vars(module).items() if isinstance(obj, Model)}
+    for model in models.values():
+        model.path = os.path.relpath(os.path.abspath(file))
+    return models
 
 
 def _import(file: str) -> object:
