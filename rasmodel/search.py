@@ -265,10 +265,11 @@ class Search:
         self.stable = False
         self.watchdog_fired: Callable[[], bool] = lambda: False
         self.interrupted = False  # by Ctrl-C or SIGTERM: finish quickly
+        self.strategy: Strategy | None = None
 
     def run(self) -> Result:
         key = f"{self.model.path}:{self.model.name}:{sorted(self.params.items())}"
-        strategy = make_strategy(self.opts, self.selection, key)
+        strategy = self.strategy = make_strategy(self.opts, self.selection, key)
         stopped_by = self._explore(strategy)
         self.interrupted = stopped_by in INTERRUPTS
         seconds = time.monotonic() - self.start
@@ -386,9 +387,21 @@ class Search:
             stats = Stats(
                 self.executions, self.steps, now - self.start, self.pruned, cached=self.cached
             )
-            self.progress(stats, len(execution.steps), "")
+            self.progress(stats, len(execution.steps), self._estimate())
         self._account(execution)
         return execution
+
+    def _estimate(self) -> str:
+        """What is left of an exhaustive search, estimated from the path (see
+        `Path.explored_fraction`); empty for strategies without one."""
+        path = getattr(self.strategy, "path", None)
+        if not isinstance(path, Path) or self.executions < 10:
+            return ""
+        fraction = path.explored_fraction()
+        if fraction <= 0:
+            return ""
+        left = self.executions * (1 - fraction) / fraction
+        return f"~{fraction:.0%} explored, ~{left:,.0f} executions left (estimate)"
 
     def _run(self, run: Run, selection: Selection, **limits: Any) -> Execution:
         self.tick()

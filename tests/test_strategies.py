@@ -156,3 +156,25 @@ def test_a_counterexample_says_when_its_minimisation_was_cut_short() -> None:
     assert raw.minimization == "not minimised (--no-minimize)"
     assert cut.minimization in "\n".join(counterexample_lines(cut))
     assert cut.to_json()["minimization"] == cut.minimization
+
+
+def test_the_progress_estimate_grows_with_the_depth_first_walk() -> None:
+    """Plain enumeration knows every branch point's options when it opens it, so the
+    share of the tree left behind only grows, to nearly all of it at the end."""
+    from rasmodel.execution import Limits, Selection, execute
+    from rasmodel.explore.dfs import DepthFirst
+
+    model = load_model(str(EXAMPLES / "lost_update.py"))
+    params = model.resolve_params({"workers": 3})
+    selection = Selection.of(model, model.all_property_names())
+    search = DepthFirst()
+    fractions: list[float] = []
+
+    def run(path):
+        execution = execute(model, params, selection, path, Limits())
+        fractions.append(search.path.explored_fraction())
+        return execution
+
+    search.explore(run, lambda: False)
+    assert len(fractions) == 90  # every interleaving of three read-increment workers
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] > 0.9

@@ -193,5 +193,18 @@ class Path(Run):
             branches.pop()
         return False
 
+    def explored_fraction(self) -> float:
+        """How much of the search tree the depth-first walk has left behind, taking
+        every subtree of a branch point as the same size (Knuth's assumption): each
+        level counts its options already tried, weighted by its share of the tree.
+        The options a branch point knows can grow as the reduction adds some, so this
+        is an estimate, for progress reports only."""
+        done, share = 0.0, 1.0
+        for branch in self.branches:
+            options = max(len(branch.order), 1)
+            done += share * branch.pos / options
+            share /= options
+        return done
+
     def _step_number(self, pos: int) -> int:
         return sum(1 for b in self.branches[:pos] if b.kind == RUN)
