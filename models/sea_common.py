@@ -1,4 +1,4 @@
-"""The scenario and the properties shared by the SEA design models (DOMAIN.md).
+"""The scenario and the properties shared by the SEA design models.
 
 Scenario (defaults): two CPUs; tasks A and B on cpu0, each mapping its own poisoned
 page and touching it from user space (two synchronous external aborts on cpu0); an

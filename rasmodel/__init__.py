@@ -2,7 +2,7 @@
 
 A model is ordinary Python building SimPy processes; rasmodel explores the orders in
 which they can run, checks properties on every execution, and returns each violation
-as a minimal, replayable counterexample. See README.md and DESIGN.md.
+as a minimal, replayable counterexample. See README.md and docs/.
 """
 
 from __future__ import annotations

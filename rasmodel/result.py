@@ -174,14 +174,17 @@ class Result:
 
     @property
     def ok(self) -> bool:
+        """No property is violated."""
         return all(p.verdict is not Verdict.VIOLATED for p in self.properties)
 
     @property
     def verdicts(self) -> dict[str, str]:
+        """Property name -> "holds", "violated" or "no-violation-found" (bounded)."""
         return {p.name: p.verdict.value for p in self.properties}
 
     @property
     def counterexamples(self) -> dict[str, Counterexample]:
+        """Property name -> its counterexample, for the violated ones."""
         return {p.name: p.counterexample for p in self.properties if p.counterexample}
 
     def __getitem__(self, name: str) -> PropertyResult:

@@ -130,7 +130,7 @@ def check(
     observer: Callable[[Execution], None] | None = None,
     **options: Any,
 ) -> Result:
-    """Check `model` (a Model or a model file path); see DESIGN.md section 7.
+    """Check `model` (a Model or a model file path); see docs/api.md.
 
     `observer`, if given, is called with every execution the search runs (for tools
     such as the benchmarks' trace counting)."""

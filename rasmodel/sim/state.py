@@ -68,10 +68,12 @@ class Var(Generic[T]):
 
     @property
     def name(self) -> str:
+        """The key it is tracked under (its name in reports)."""
         return self.key
 
     @property
     def value(self) -> T:
+        """The value; reading it is a read of the var, assigning one a write."""
         self._reads.add(self.key)
         return self._value
 
@@ -109,6 +111,7 @@ class Queue(Generic[T]):
 
     @property
     def name(self) -> str:
+        """The key it is tracked under (its name in reports)."""
         return self.key
 
     def _read(self) -> deque[T]:
@@ -155,6 +158,7 @@ class Queue(Generic[T]):
 
     @property
     def items(self) -> tuple[T, ...]:
+        """The items, oldest first (a read of the queue)."""
         return tuple(self._read())
 
     def snapshot(self) -> Any:
