@@ -267,7 +267,8 @@ def write_html(comparison: Comparison, path: str) -> str:
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Design comparison</title>",
         "<style>body{font-family:sans-serif;margin:2em;max-width:120em}"
         "table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px;overflow-wrap:anywhere}"
+        "td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px;overflow-wrap:break-word}"
+        "td:first-child,th{white-space:nowrap}"
         ".violated{background:#ffc9c9}.holds{background:#d3f9d8}.bounded{background:#fff3bf}"
         ".graph{overflow-x:auto;border:1px solid #eee}.graph svg{max-width:100%;height:auto}"
         "code{background:#f1f3f5}tr.violating td{background:#ffc9c9;font-weight:bold}</style>",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 from typing import Any
 
 import networkx as nx
@@ -163,13 +164,17 @@ def _draw_matplotlib(graph: nx.DiGraph, path: str) -> None:
 
     lanes: list[str] = graph.graph["lanes"]
     nodes = sorted(graph.nodes)
+    texts = {node: _wrap(f"{node}: {graph.nodes[node]['label']}") for node in nodes}
+    tallest = max((text.count("\n") + 1 for text in texts.values()), default=1)
+    box = 0.14 * tallest + 0.25  # a box fits the longest wrapped label
+    pitch = max(1.0, box + 0.35)  # lanes far enough apart for it
     column = {node: i for i, node in enumerate(nodes)}
-    row = {lane: i for i, lane in enumerate(lanes)}
+    row = {lane: i * pitch for i, lane in enumerate(lanes)}
     width = max(8.0, 1.9 * len(nodes) + 3.0)
-    height = max(3.0, 1.0 * len(lanes) + 1.4)
+    height = max(3.0, pitch * len(lanes) + 1.4)
     figure, axes = plt.subplots(figsize=(width, height))
     axes.set_xlim(-2.6, len(nodes) * 1.9)
-    axes.set_ylim(-0.8, len(lanes) - 0.2)
+    axes.set_ylim(-box, pitch * (len(lanes) - 1) + box)
     axes.invert_yaxis()
     axes.axis("off")
     for lane, y in row.items():
@@ -194,9 +199,9 @@ def _draw_matplotlib(graph: nx.DiGraph, path: str) -> None:
         edge = "#d9480f" if data["preempts"] else "#495057"
         axes.add_patch(
             FancyBboxPatch(
-                (x - 0.85, y - 0.4),
+                (x - 0.85, y - box / 2),
                 1.7,
-                0.8,
+                box,
                 boxstyle="round,pad=0.02",
                 facecolor=face,
                 edgecolor=edge,
@@ -204,12 +209,19 @@ def _draw_matplotlib(graph: nx.DiGraph, path: str) -> None:
                 zorder=2,
             )
         )
-        text = _shorten(f"{node}: {data['label']}")
-        axes.text(x, y, text, ha="center", va="center", fontsize=7, zorder=3)
+        axes.text(x, y, texts[node], ha="center", va="center", fontsize=7, zorder=3)
     axes.set_title(_shorten(graph.graph["title"], 160), fontsize=11, loc="left")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+def _wrap(text: str, limit: int = 26, lines: int = 9) -> str:
+    """A node label wrapped to fit its box (not cut), at most `lines` lines."""
+    wrapped = [part for line in text.splitlines() for part in textwrap.wrap(line, limit) or [""]]
+    if len(wrapped) > lines:
+        wrapped = [*wrapped[: lines - 1], wrapped[lines - 1][: limit - 1] + "…"]
+    return "\n".join(wrapped)
 
 
 def _shorten(text: str, limit: int = 26) -> str:
