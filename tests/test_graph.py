@@ -72,3 +72,14 @@ def test_check_and_replay_draw_graphs_from_the_command_line(tmp_path: Path) -> N
     assert replayed.returncode == 1
     assert (tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
     assert run_cli("check", model, "--graph", "svg").returncode == 2
+
+
+def test_node_labels_wrap_instead_of_being_cut() -> None:
+    from rasmodel.report.graph import _wrap
+
+    label = "14: do_notify_resume(task='A', flag='TIF_SEA_NOTIFY')\nsigbus(task='A', code='AR')"
+    wrapped = _wrap(label)
+    assert all(len(line) <= 26 for line in wrapped.splitlines())
+    assert wrapped.replace("\n", "").replace(" ", "") == label.replace("\n", "").replace(" ", "")
+    assert "…" not in wrapped
+    assert _wrap("x " * 400).endswith("…")  # only a label longer than a box holds is cut
