@@ -76,6 +76,9 @@ def test_the_sample_covers_the_api() -> None:
         "kfifo_put",
         "pool",
         "irq_work_queue",
+        "irq_work_queue_on",
+        "seqlock",
+        "cpu_stall",
         "task_work_add",
     } | {f"trace:{k}" for k in ("never", "before", "at_most_once", "eventually", "after", "fn")}
     assert expected <= seen, sorted(expected - seen)

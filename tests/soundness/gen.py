@@ -82,8 +82,10 @@ class Program:
             found.add(f"kernel {irq[1]}")
         if self.kernel.get("cpus") == 2:
             found.add("kernel 2 cpus")
-        if self.kernel.get("preempt_rt") and _uses(self, "irq_work_queue"):
+        if self.kernel.get("preempt_rt") and _uses(self, "irq_work_queue", "irq_work_queue_on"):
             found.add("kernel PREEMPT_RT irq_work")
+        if self.kernel.get("stall"):
+            found.add("cpu_stall")
         return frozenset(found)
 
     def size(self) -> int:
@@ -138,6 +140,9 @@ FEATURE = {
     "mf": "memory_failure upstream",
     "uaccess": "memory_failure upstream",
     "irqoff": "local_irq_disable",
+    "seqwrite": "seqlock",
+    "seqread": "seqlock",
+    "irq_work_queue_on": "irq_work_queue_on",
     "now": "env.now",
     "joinp": "join process",
     "reqto": "request or timeout",
@@ -394,6 +399,7 @@ def _kernel_program(seed: int, draw: _Draw) -> Program:
         "pool": draw.int(0, 2),
         "irqs": (),
         "preempt_rt": draw.chance(0.3),
+        "stall": draw.chance(0.15),
     }
     tasks = []
     ntasks = 2 if units > 2 and draw.chance(0.4) else 1
@@ -457,6 +463,9 @@ def _kernel_op(draw: _Draw, *, task: bool) -> Op:
         ("kpanic", v, draw.int(1, 2)),
         ("mutex",),
         ("percpu",),
+        ("seqwrite", v),
+        ("seqread", v),
+        ("irq_work_queue_on",),
     ]
     if task:
         table += [("task_work_add",), ("exit_to_user",), ("irqsave",), ("preempt",)]
@@ -854,7 +863,7 @@ def _render_kernel(program: Program) -> str:
     src("import rasmodel as rm")
     src("from rasmodel.kernel import (")
     src("    HARDIRQ, NMI, Completion, GenPool, IrqWork, KFifo, Kernel, LList, Mutex, SpinLock,")
-    src("    Memory, PerCpu, WaitQueue, exit_to_user, panic, task_work_add,")
+    src("    Memory, PerCpu, SeqLock, WaitQueue, exit_to_user, panic, task_work_add,")
     src(")")
     src("")
     src(f'model = rm.Model("gen-{program.seed}")')
@@ -891,8 +900,10 @@ def _render_kernel(program: Program) -> str:
         src('    k.emit("a", v=x.value)')
         src("    yield k.step('irq_work done')")
         src("")
-        if _uses(program, "irq_work_queue"):
+        if _uses(program, "irq_work_queue", "irq_work_queue_on"):
             src('iw = IrqWork(k, "iw", work)')
+        if _uses(program, "seqwrite", "seqread"):
+            src('seq = SeqLock(k, "seq")')
         src("")
         src("def callback(task, value):")
         src("    y.value = value")
@@ -920,6 +931,8 @@ def _render_kernel(program: Program) -> str:
             )
         for name, kind, cpu, _ops in k["irqs"]:
             src(f'k.interrupt("{name}", {name}, cpu={cpu}, kind={kind})')
+        if k.get("stall"):
+            src('k.cpu_stall(0, reason="firmware")')
         src("return types.SimpleNamespace(x=x, y=y, z=z, k=k)")
     _render_properties(src, program)
     return src.text()
@@ -964,6 +977,20 @@ def _render_kernel_ops(src: _Source, ops: tuple[Op, ...], *, task: bool) -> None
         elif name == "irq_work_queue":
             src("iw.irq_work_queue()")
             src("yield k.step('queued')")
+        elif name == "irq_work_queue_on":
+            src("iw.irq_work_queue_on(len(k.cpus) - 1)")
+            src("yield k.step('queued on')")
+        elif name == "seqwrite":
+            src("yield from seq.write_seqlock()")
+            src(f"{args[0]}.value = {args[0]}.value + 1")
+            src("yield k.step('seq writing')")
+            src("seq.write_sequnlock()")
+        elif name == "seqread":
+            src("start = yield from seq.read_seqbegin()")
+            src(f"seen = {args[0]}.value")
+            src("yield k.step('seq read')")
+            src("if seq.read_seqretry(start):")
+            src("    z.value = seen")
         elif name == "kemit":
             src(f'k.emit("{args[0]}", v={args[1]}.value)')
             src("yield k.step('emit')")
