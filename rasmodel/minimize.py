@@ -131,6 +131,15 @@ def _edits(choices: Sequence[Choice]) -> Iterator[list[Wanted]]:
         yield [*wanted[:i], Wanted(RUN, previous), *wanted[i + 1 :]]
     for i, _ in switches:
         yield [*wanted[:i], *wanted[i + 1 :]]
+    # A process's steps left out of the prefix (it runs after the violation, or not
+    # at all): the steps of a process the violation does not need go.
+    for actor in dict.fromkeys(str(choices[i].value) for i in runs):
+        yield [w for i, w in enumerate(wanted) if i not in runs or choices[i].value != actor]
+    # Any single step left out: so the result is 1-minimal in steps.
+    dropped = {i for i, _ in switches}
+    for i in reversed(runs):
+        if i not in dropped:
+            yield [*wanted[:i], *wanted[i + 1 :]]
     for i, choice in enumerate(choices):
         if choice.kind == CHOOSE and choice.taken > 0:
             yield [*wanted[:i], Wanted(CHOOSE, 0, choice.label), *wanted[i + 1 :]]

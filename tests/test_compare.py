@@ -228,7 +228,9 @@ def test_the_report_excerpt_is_the_causal_slice_with_the_violating_step_marked(
     from rasmodel.search import check
 
     path = model_file(CAUSAL)
-    cex = check(path, properties=["y_stays_zero"])["y_stays_zero"].counterexample
+    # As found (the minimiser would leave the bystander's steps out altogether).
+    found = check(path, properties=["y_stays_zero"], minimize=False)
+    cex = found["y_stays_zero"].counterexample
     assert cex is not None and cex.step >= 0
     kept = causal_slice(cex.execution, cex.step)
     before = {step.actor for step in cex.execution.steps[: cex.step]}
@@ -265,3 +267,11 @@ def test_distinguish_replays_the_scenario_on_the_design_that_holds(tmp_path: Pat
     assert "Distinguishing scenarios" in (tmp_path / "review.html").read_text()
     printed = run_cli(*args).stdout  # without --out: printed after the table
     assert "### all_counted: lost-update atomic=false violates it" in printed
+
+
+def test_the_minimiser_leaves_out_the_steps_the_violation_does_not_need(model_file) -> None:
+    from rasmodel.search import check
+
+    cex = check(model_file(CAUSAL), properties=["y_stays_zero"])["y_stays_zero"].counterexample
+    assert cex is not None and cex.minimal
+    assert [step.actor for step in cex.execution.steps] == ["writer", "writer"]
