@@ -391,3 +391,24 @@ def test_a_step_on_another_cpu_runs_alongside_and_preempts_nothing() -> None:
     text = "\n".join(counterexample_lines(cex))
     assert "(preempts" not in text
     assert all("  B (" not in line or "alongside A on cpu0" in line for line in text.splitlines())
+
+
+def test_a_spin_no_context_can_end_is_a_deadlock_at_its_line_not_a_depth_cut() -> None:
+    def build(env: rm.Env, k: Kernel):
+        ready = env.var("ready", False)
+
+        def waiter(task: Task):
+            yield k.step("start")
+            yield k.spin_until(lambda: ready.value, "ready")
+
+        def setter(task: Task):
+            yield k.step("forgets to set ready")
+
+        k.task("A", waiter)
+        k.task("B", setter, cpu=1)
+
+    result = rm.check(_model("spin", build, cpus=2, preemptions=0))
+    assert result.exhaustive and result.verdicts["deadlock"] == "violated"
+    message = result["deadlock"].message
+    assert "A (cpu0/task) waits for wait_until 'spin_until ready' (its condition is false)" in message
+    assert "test_kernel_sync.py" in message

@@ -109,6 +109,11 @@ class Context:
         )
 
 
+def _below(context: Context) -> str:
+    blocked = context.waits_for()
+    return "" if blocked == "runnable" else f"; {blocked}"
+
+
 class Task:
     """A task: scheduled on a CPU, runs user code, enters the kernel, returns to user."""
 
@@ -198,6 +203,23 @@ class Kernel:
         (`idle`: where a kernel thread rests, which a deadlock report leaves out)."""
         context = self.current()
         return self.env.wait_until(context.may_run, label, idle=idle, explain=context.waits_for)
+
+    def spin_until(self, condition: Callable[[], Any], label: str = "cpu_relax") -> Any:
+        """`while (!condition) cpu_relax();` as one guarded wait: the context goes on
+        in the step where `condition()` (a read of tracked state) holds, so a spin no
+        other context can ever end is reported as a `deadlock` at this line, found
+        exhaustively, instead of an execution spinning to --max-depth."""
+        context = self.current()
+        return self.env.wait_until(
+            lambda: context.may_run() and bool(condition()),
+            f"spin_until {label}",
+            explain=lambda: "its condition is false" + _below(context),
+        )
+
+    def cpu_relax(self) -> Any:
+        """`cpu_relax()` inside a hand-written spin loop: a scheduling point. Prefer
+        `spin_until`, which turns a spin that never ends into a deadlock."""
+        return self.step("cpu_relax")
 
     def emit(self, kind: str, **data: Any) -> None:
         """A trace event carrying the current CPU and context."""
