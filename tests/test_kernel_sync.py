@@ -410,5 +410,6 @@ def test_a_spin_no_context_can_end_is_a_deadlock_at_its_line_not_a_depth_cut() -
     result = rm.check(_model("spin", build, cpus=2, preemptions=0))
     assert result.exhaustive and result.verdicts["deadlock"] == "violated"
     message = result["deadlock"].message
-    assert "A (cpu0/task) waits for wait_until 'spin_until ready' (its condition is false)" in message
+    expected = "A (cpu0/task) waits for wait_until 'spin_until ready' (its condition is false)"
+    assert expected in message
     assert "test_kernel_sync.py" in message
