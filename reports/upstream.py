@@ -18,6 +18,8 @@ MODEL = "models/ghes_upstream.py"
 
 
 KICK = "models/ghes_kick_2020.py"
+TIF = "models/sea_tif_flag.py"
+TIF_2017 = "models/sea_tif_2017.py"
 
 
 def _runs(*variants: str, model: str = MODEL) -> list[str]:
@@ -76,6 +78,17 @@ QUESTIONS: list[tuple[str, list[str]]] = [
         "ghes_kick_task_work(), v5.8 to v6.16): does the kworker race cost the AR?",
         _runs("-D preemptions=1", "-D preemptions=1 -D early_kill=1", model=KICK)
         + _runs("-D preemptions=1 -D early_kill=1"),
+    ),
+    (
+        "The 2017 TIF design as its patches wrote it (a table of 16 entries keyed by "
+        "task): does it fix the per-CPU slot, and what does it break?",
+        _runs("-D errors=2 -D sdei=0 -D irq_report=0", model=TIF)
+        + _runs(
+            "-D errors=2 -D sdei=0 -D irq_report=0",
+            "",
+            "-D errors=2 -D simultaneous=1 -D sdei=0 -D irq_report=0 -D slots=1",
+            model=TIF_2017,
+        ),
     ),
 ]
 

@@ -49,7 +49,7 @@ def test_the_tables_of_the_report_list_the_violated_properties_of_each_run() -> 
     text = (ROOT / "reports" / "upstream.md").read_text()
     rows = {}
     for line in text.splitlines():
-        match = re.match(r"\| `((?:models/\S+ )?-D [^`]*)`[^|]*\| ([^|]*) \|$", line)
+        match = re.match(r"\| `(models/\S+(?: -D [^`]*)?|-D [^`]*)`[^|]*\| ([^|]*) \|$", line)
         if match:
             named = {n.strip(" *") for n in match.group(2).split(",")} - {"none"}
             rows[match.group(1)] = named
