@@ -113,12 +113,20 @@ def kernel_page() -> str:
 
 
 def cli_page() -> str:
+    saved = os.environ.get("COLUMNS")
     os.environ["COLUMNS"] = "100"  # argparse wraps to the terminal: fix the width
-    parser = build_parser()
-    lines = [HEADER, "# The command line", "", "```", parser.format_help().rstrip(), "```", ""]
-    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
-    for name, command in sub.choices.items():  # type: ignore[attr-defined]
-        lines += [f"## `rasmodel {name}`", "", "```", command.format_help().rstrip(), "```", ""]
+    try:
+        parser = build_parser()
+        lines = [HEADER, "# The command line", "", "```", parser.format_help().rstrip(), "```"]
+        sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+        for name, command in sub.choices.items():  # type: ignore[attr-defined]
+            help_text = command.format_help().rstrip()
+            lines += ["", f"## `rasmodel {name}`", "", "```", help_text, "```"]
+    finally:
+        if saved is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = saved
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     comparer = sub.add_parser(
         "compare",
+        allow_abbrev=False,  # -V is attached to files before argparse sees the options
         help="check several designs and write a side-by-side report",
         description="Check each MODEL.py with the same options and report the designs x "
         "properties table (holds / violated / bounded, with executions and time), each "
@@ -333,6 +334,7 @@ def _search_options(args: argparse.Namespace) -> dict[str, Any]:
         "preemption_bound": args.preemption_bound,
         "time_limit": args.time_limit,
         "minimize": args.minimize,
+        "keep_on_interrupt": True,  # Ctrl-C prints and writes what was found
     }
 
 
@@ -507,6 +509,11 @@ def _compare(args: argparse.Namespace) -> int:
     if args.html and not args.out:
         raise UsageError("--html writes next to the Markdown report: add --out REPORT.md.")
     if args.out:
+        if args.out.endswith(("/", os.sep)) or os.path.isdir(args.out):
+            raise UsageError(
+                f"--out {args.out}: give the report's file name (e.g. reports/review.md), "
+                "not a directory; its counterexamples go beside it. Nothing was checked yet."
+            )
         ensure_writable(os.path.dirname(args.out) or ".", "--out")
     command = "rasmodel " + shlex.join(sys.argv[1:] if sys.argv[1:] else ["compare"])
     options = _search_options(args)
@@ -527,8 +534,7 @@ def _compare(args: argparse.Namespace) -> int:
         if args.html:
             html_path = os.path.splitext(args.out)[0] + ".html"
             print(f"report: {write_html(comparison, html_path)}")
-    stopped = [r.stopped_by for r in comparison.results if r.stopped_by in INTERRUPTS]
-    return INTERRUPTS[stopped[0]] if stopped else EXIT_OK
+    return INTERRUPTS[comparison.stopped] if comparison.stopped else EXIT_OK
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -97,6 +97,7 @@ class Violation:
     message: str
     step: int
     prefix: int
+    reads: frozenset[str] = frozenset()  # tracked keys an invariant read when it failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,7 +418,7 @@ class _Properties(Observer):
                 assert prop.fn is not None
                 message = self._judge(prop.name, step, judge, prop.fn, self.system, self.params)
                 if message is not None:
-                    self._violate(prop.name, message, step)
+                    self._violate(prop.name, message, step, frozenset(reads or ()))
         if reads:
             self.observed |= reads
 
@@ -466,9 +467,11 @@ class _Properties(Observer):
         if name in self.selection.builtins:
             self._violate(name, f"{failure.actor}{during}: {what}{at}", step)
 
-    def _violate(self, name: str, message: str, step: int) -> None:
+    def _violate(
+        self, name: str, message: str, step: int, reads: frozenset[str] = frozenset()
+    ) -> None:
         self.failed.add(name)
-        self.violations.append(Violation(name, message, step, len(self.choices)))
+        self.violations.append(Violation(name, message, step, len(self.choices), reads))
 
 
 def watched_kinds(selection: Selection) -> frozenset[str] | None:

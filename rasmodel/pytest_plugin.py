@@ -108,17 +108,24 @@ class _Checked:
         self.config = config
         self.model = model
         self.result: Result | None = None
+        self.error: RasmodelError | None = None  # a broken model fails every item once
 
     def get(self) -> Result:
+        if self.error is not None:
+            raise self.error
         if self.result is None:
             from rasmodel.search import check
 
-            self.result = check(
-                self.model,
-                params=self.config.getoption("rasmodel_param"),
-                time_limit=self.config.getoption("rasmodel_time_limit"),
-                max_executions=self.config.getoption("rasmodel_max_executions"),
-            )
+            try:
+                self.result = check(
+                    self.model,
+                    params=self.config.getoption("rasmodel_param"),
+                    time_limit=self.config.getoption("rasmodel_time_limit"),
+                    max_executions=self.config.getoption("rasmodel_max_executions"),
+                )
+            except RasmodelError as error:
+                self.error = error
+                raise
         return self.result
 
 

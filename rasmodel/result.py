@@ -38,6 +38,7 @@ class Counterexample:
     minimization: str = "minimal"
     step: int = -1  # the step that violated it (-1: the end state as a whole)
     observes: frozenset[str] | None = frozenset()  # emitted kinds the property reads
+    reads: frozenset[str] = frozenset()  # tracked keys it read when it failed (invariants)
 
     @property
     def minimal(self) -> bool:

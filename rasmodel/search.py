@@ -94,6 +94,9 @@ class Options:
     minimize_executions: int = 2000
     minimize_seconds: float = 5.0
     step_timeout: float = 10.0
+    # Ctrl-C/SIGTERM end the search with what it found (the command line); a library
+    # caller gets the KeyboardInterrupt
+    keep_on_interrupt: bool = False
 
     def validate(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -347,8 +350,8 @@ class Search:
         try:
             Deterministic(strategy, lambda run: self._run(run, first)).explore(self._execute, stop)
         except KeyboardInterrupt as signal:
-            if self.watchdog_fired():
-                raise  # a step that never yields: the watchdog's, a model error
+            if self.watchdog_fired() or not self.opts.keep_on_interrupt:
+                raise  # the watchdog's (a step that never yields), or not ours to keep
             # Ctrl-C or SIGTERM: what was found so far is the result (the execution
             # under way is dropped: it was neither accounted nor analysed).
             return "terminated" if isinstance(signal, Terminated) else "interrupted"
@@ -467,7 +470,7 @@ class Search:
         try:
             choices = minimizer.minimize(execution, violation).choices
         except KeyboardInterrupt:
-            if self.watchdog_fired():
+            if self.watchdog_fired() or not self.opts.keep_on_interrupt:
                 raise
             self.interrupted = True
             return None, "not minimised (interrupted)"
@@ -487,13 +490,22 @@ class Search:
         if self.opts.minimize:
             minimized, minimization = self._minimize(name, execution, violation, selection)
             choices = minimized or choices
-        replayed = self._run(Replay(choices), selection, record_where=True, stop_after=len(choices))
+        try:
+            replayed = self._run(
+                Replay(choices), selection, record_where=True, stop_after=len(choices)
+            )
+        except KeyboardInterrupt:  # a second Ctrl-C: keep it as found
+            if self.watchdog_fired() or not self.opts.keep_on_interrupt:
+                raise
+            self.interrupted = True
+            replayed, minimization = execution, "not minimised (interrupted)"
         confirmed = next((v for v in replayed.violations if v.property == name), None)
         prop = self.model.properties.get(name)
         observes = prop.reads_emits if prop is not None else frozenset()
         whole_end = name == "deadlock" or (prop is not None and prop.kind is Kind.FINAL)
         if prop is not None and prop.kind is Kind.TRACE and confirmed is not None:
-            emits = replayed.steps[confirmed.step].emits if replayed.steps else frozenset()
+            at = confirmed.step
+            emits = replayed.steps[at].emits if 0 <= at < len(replayed.steps) else frozenset()
             whole_end = not emits or (observes is not None and emits.isdisjoint(observes))
         if confirmed is None:
             raise ModelError(
@@ -513,6 +525,7 @@ class Search:
             minimization=minimization,
             step=-1 if whole_end else confirmed.step,
             observes=observes,
+            reads=confirmed.reads,
         )
 
 

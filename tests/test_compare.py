@@ -39,17 +39,19 @@ def test_compare_writes_the_table_the_violations_and_the_graphs(two_designs, tmp
     }
     assert "rasmodel compare" in text and "rasmodel 0.1.0" in text
     assert "## lost-update: all_counted" in text and "> counter is 1" in text
-    graph = tmp_path / "out" / "review_files" / "lost-update-all_counted.svg"
+    graph = tmp_path / "out" / "review_files" / "1-lost-update-all_counted.svg"
     assert ET.parse(graph).getroot().tag.endswith("svg")
-    assert "(review_files/lost-update-all_counted.svg)" in text  # relative to the report
+    assert "(review_files/1-lost-update-all_counted.svg)" in text  # relative to the report
     # Each counterexample's JSON sits beside the report, with its replay command.
-    data = tmp_path / "out" / "review_files" / "lost-update-all_counted.json"
-    assert "rasmodel replay ../racy.py review_files/lost-update-all_counted.json" in text
+    data = tmp_path / "out" / "review_files" / "1-lost-update-all_counted.json"
+    assert "rasmodel replay ../racy.py review_files/1-lost-update-all_counted.json" in text
     replayed = run_cli("replay", two_designs[0], str(data))
     assert replayed.returncode == 1 and "counter is 1" in replayed.stdout
     page = (tmp_path / "out" / "review.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "counter is 1" in page
-    assert "class='violated'" in page and "href='review_files/lost-update-all_counted.json'" in page
+    assert (
+        "class='violated'" in page and "href='review_files/1-lost-update-all_counted.json'" in page
+    )
 
 
 def test_compare_puts_variants_of_one_model_side_by_side(tmp_path: Path) -> None:
@@ -275,3 +277,148 @@ def test_the_minimiser_leaves_out_the_steps_the_violation_does_not_need(model_fi
     cex = check(model_file(CAUSAL), properties=["y_stays_zero"])["y_stays_zero"].counterexample
     assert cex is not None and cex.minimal
     assert [step.actor for step in cex.execution.steps] == ["writer", "writer"]
+
+
+def test_the_slice_of_an_invariant_keeps_the_writes_it_read(model_file) -> None:
+    """The invariant reads x and y; the step that made it fail wrote only one of them."""
+    from rasmodel.report.causal import causal_slice
+    from rasmodel.search import check
+
+    path = model_file(
+        """
+        import rasmodel as rm
+
+        model = rm.Model("two-writers")
+
+
+        @model.build
+        def build(env):
+            x, y = env.var("x", 0), env.var("y", 0)
+
+            def a():
+                x.value = 1
+                yield env.pause()
+
+            def b():
+                y.value = 1
+                yield env.pause()
+
+            env.process(a(), name="a")
+            env.process(b(), name="b")
+            return x, y
+
+
+        @model.invariant
+        def not_both(system, params):
+            x, y = system
+            return not (x.value == 1 and y.value == 1)
+        """
+    )
+    cex = check(path, properties=["not_both"])["not_both"].counterexample
+    assert cex is not None and {"x", "y"} <= cex.reads
+    kept = causal_slice(cex.execution, cex.step, cex.observes, cex.reads)
+    assert {cex.execution.steps[i].actor for i in kept} == {"a", "b"}
+
+
+TWO_MODELS = """
+    import rasmodel as rm
+
+
+    def make(name, atomic):
+        model = rm.Model(name)
+
+        @model.build
+        def build(env):
+            count = env.var("count", 0)
+
+            def worker():
+                if atomic:
+                    count.value += 1
+                    yield env.pause()
+                else:
+                    value = count.value
+                    yield env.pause()
+                    count.value = value + 1
+
+            env.process(worker(), name="w0")
+            env.process(worker(), name="w1")
+            return count
+
+        @model.final
+        def counted(count, params):
+            return count.value == 2
+
+        return model
+
+
+    broken = make("counter", False)
+    fixed = make("counter", True)
+"""
+
+
+def test_designs_named_path_colon_model_replay_and_distinguish(model_file, tmp_path) -> None:
+    """Two models of one file, both named "counter": the report keeps their files
+    apart and its replay commands name the model within the file."""
+    path = model_file(TWO_MODELS, name="two.py")
+    report = tmp_path / "out" / "r.md"
+    args = ("compare", f"{path}:broken", f"{path}:fixed", f"{path}:broken", "--distinguish")
+    proc = run_cli(*args, "--out", str(report))
+    assert proc.returncode == 0, proc.stderr
+    text = report.read_text()
+    assert "rasmodel replay ../two.py:broken r_files/1-counter-counted.json" in text
+    assert "rasmodel replay ../two.py:broken r_files/3-counter-counted.json" in text
+    assert "### counted: counter violates it, counter does not" in text
+    replayed = run_cli(
+        "replay", f"{path}:broken", str(tmp_path / "out/r_files/1-counter-counted.json")
+    )
+    assert replayed.returncode == 1, replayed.stdout + replayed.stderr
+
+
+def test_compare_out_that_is_a_directory_is_refused_before_the_search(tmp_path) -> None:
+    for out in (str(tmp_path), str(tmp_path / "new") + "/"):
+        proc = run_cli("compare", str(EXAMPLES / "lost_update.py"), "--out", out)
+        assert proc.returncode == 2 and "not a directory" in proc.stderr
+        assert "Traceback" not in proc.stderr and proc.stdout == ""
+    abbreviated = run_cli("compare", str(EXAMPLES / "lost_update.py"), "--vari=atomic=true")
+    assert abbreviated.returncode == 2  # no silently dropped variant
+
+
+def test_distinguish_follows_a_scenario_past_a_choose_only_one_design_has(
+    model_file, tmp_path
+) -> None:
+    path = model_file(
+        """
+        import rasmodel as rm
+
+        model = rm.Model("choosy", params={"fixed": False})
+
+
+        @model.build
+        def build(env, fixed):
+            count = env.var("count", 0)
+
+            def worker():
+                if fixed:
+                    env.choose(["a", "b"], "which")  # the fixed design has a choice
+                    count.value += 1
+                    yield env.pause()
+                else:
+                    value = count.value
+                    yield env.pause()
+                    count.value = value + 1
+
+            env.process(worker(), name="w0")
+            env.process(worker(), name="w1")
+            return count
+
+
+        @model.final
+        def counted(count, params):
+            return count.value == 2
+        """
+    )
+    report = tmp_path / "r.md"
+    args = ("compare", path, "-V", "fixed=false", "-V", "fixed=true", "--distinguish")
+    assert run_cli(*args, "--out", str(report)).returncode == 0
+    text = report.read_text()
+    assert "(it takes every one of them)" in text, text

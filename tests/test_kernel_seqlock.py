@@ -191,3 +191,44 @@ def test_a_stall_of_a_cpu_that_does_not_exist_is_a_model_error() -> None:
 
     with pytest.raises(ModelError, match=r"cpu_stall\(cpu=3\): there is no cpu3"):
         rm.check(model)
+
+
+def test_a_reader_task_waiting_for_a_preempted_writer_is_no_self_deadlock() -> None:
+    """The writer is a task the reader's CPU preempted: it can run again, so this is
+    no self-deadlock (that the reader may then spin out the CPU is why the kernel wants
+    seqcount writers non-preemptible); the same process reading in an exception it
+    took while writing never gets its write finished."""
+
+    def model_of(nested: bool) -> rm.Model:
+        model = rm.Model(f"seq-nested-{nested}")
+
+        @model.build
+        def build(env: rm.Env):
+            k = Kernel(env, cpus=1, preemptions=1, migrations=0)
+            count = SeqCount(k, "stats")
+
+            def read():
+                yield from count.read_seqcount_begin()
+                yield k.step("read")
+
+            def writer(task: Task):
+                count.write_seqcount_begin()
+                yield k.step("writing")
+                if nested:
+                    yield from k.nested(NMI, read)
+                count.write_seqcount_end()
+
+            def reader(task: Task):
+                yield from read()
+
+            k.task("W", writer)
+            if not nested:
+                k.task("R", reader)
+
+        model.check(rm.never("self_deadlock"), name="no_self_deadlock")
+        return model
+
+    preempted = rm.check(model_of(nested=False))
+    assert preempted.exhaustive and preempted.verdicts["no_self_deadlock"] == "holds"
+    nested = rm.check(model_of(nested=True))
+    assert nested.verdicts["no_self_deadlock"] == "violated"

@@ -43,3 +43,6 @@ def test_each_property_of_each_model_file_is_a_test_with_its_verdict(tmp_path: P
     assert fixed["all_counted"] == "passed"
     bounded = _pytest(tmp_path, "--rasmodel-param", "atomic=true", "--rasmodel-max-executions", "1")
     assert bounded["all_counted"] == "skipped"
+    broken = _pytest(tmp_path, "--rasmodel-param", "nope=1")
+    failed = [name for name, outcome in broken.items() if outcome == "failed"]
+    assert failed and all("has no parameter 'nope'" in broken[f + ":text"] for f in failed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import rasmodel as rm
+from rasmodel.errors import ModelError
 from rasmodel.search import replay
 from tests.conftest import run_cli
 
@@ -773,3 +774,23 @@ def test_one_property_the_first_execution_violates_is_no_nondeterminism(check_so
         """
     result = check_source(source, properties=["x_is_zero"])
     assert result.verdicts == {"x_is_zero": "violated"}
+
+
+def test_an_explain_that_raises_is_a_model_error_at_its_line(check_source) -> None:
+    with pytest.raises(ModelError, match=r"the explain= of its wait_until raised TypeError"):
+        check_source(
+            """
+            import rasmodel as rm
+            model = rm.Model("bad-explain")
+
+            @model.build
+            def build(env):
+                owner = env.var("owner", None)
+
+                def waiter():
+                    yield env.wait_until(lambda: owner.value == "x", "owned",
+                                         explain=lambda: "held by " + owner.value)
+
+                env.process(waiter(), name="waiter")
+            """
+        )

@@ -178,3 +178,16 @@ def test_the_progress_estimate_grows_with_the_depth_first_walk() -> None:
     search.explore(run, lambda: False)
     assert len(fractions) == 90  # every interleaving of three read-increment workers
     assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] > 0.9
+
+
+def test_a_library_caller_gets_the_keyboard_interrupt_back() -> None:
+    """Only the command line turns Ctrl-C into a result; `rm.check` re-raises it, so a
+    test runner or a script is interrupted as it expects."""
+
+    def interrupt(execution) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        rm.check(str(EXAMPLES / "lost_update.py"), observer=interrupt)
+    kept = rm.check(str(EXAMPLES / "lost_update.py"), observer=interrupt, keep_on_interrupt=True)
+    assert kept.stopped_by == "interrupted" and not kept.exhaustive

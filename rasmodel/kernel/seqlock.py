@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasmodel.errors import ModelError, caller_location
-from rasmodel.kernel.cpu import Kernel, Steps
+from rasmodel.kernel.cpu import Context, Kernel, Steps
 from rasmodel.kernel.locks import SpinLock
 
 
@@ -42,7 +42,7 @@ class SeqCount:
                 writer=writer[2],
                 other=context.describe(),
             )
-        entry = (context.process, context.cpu.index, context.describe())
+        entry = (context.process, context.cpu.index, context.describe(), context.kind)
         self.writers.value = (*self.writers.value, entry)
         self.sequence.value += 1
         k.emit("write_seqcount_begin", seqcount=self.name)
@@ -60,7 +60,8 @@ class SeqCount:
                 where=caller_location(),
                 hint="Pair every write_seqcount_end with this context's write_seqcount_begin.",
             )
-        self.writers.value = tuple(w for w in writers if w is not mine[-1])
+        last = max(i for i, w in enumerate(writers) if w[0] == context.process)
+        self.writers.value = writers[:last] + writers[last + 1 :]
         self.sequence.value += 1
         k.emit("write_seqcount_end", seqcount=self.name)
 
@@ -69,7 +70,7 @@ class SeqCount:
         k = self.kernel
         context = k.current()
         for writer in self.writers.value:
-            if writer[1] == context.cpu.index and writer[0] != context.process:
+            if _beneath(writer, context):
                 k.emit("self_deadlock", lock=self.name, holder=writer[2], taker=context.describe())
         yield k.env.wait_until(
             lambda: context.may_run() and self.sequence.value % 2 == 0,
@@ -91,6 +92,22 @@ class SeqCount:
         retry = self.sequence.value != start
         self.kernel.emit("read_seqcount_retry", seqcount=self.name, retry=retry)
         return retry
+
+
+def _beneath(writer: tuple[Any, ...], context: Context) -> bool:
+    """The writer cannot run until `context` returns: it is what `context` interrupted
+    on this CPU (the task below, a context lower on the stack, or the same process
+    in the context it took an exception from)."""
+    process, cpu, _, kind = writer
+    if cpu != context.cpu.index:
+        return False
+    if process == context.process:
+        return bool(kind != context.kind)
+    stack = context.cpu.stack.value
+    if not stack or stack[-1][0] != context.process:
+        return False  # `context` is a task: a preempted writer runs again
+    below = {entry[0] for entry in stack[:-1]}
+    return process in below or context.cpu.curr.value == process
 
 
 class SeqLock:

@@ -13,17 +13,22 @@ from rasmodel.execution import Execution
 
 
 def causal_slice(
-    execution: Execution, step: int, observes: frozenset[str] | None = frozenset()
+    execution: Execution,
+    step: int,
+    observes: frozenset[str] | None = frozenset(),
+    reads: frozenset[str] = frozenset(),
 ) -> set[int]:
     """The indices of the steps that happen before step `step`, and `step` itself.
 
-    A step that emitted a kind in `observes` (None: any kind), which the violated
-    trace property reads, counts as a dependence too. With `step` -1 (a verdict
+    `reads` are tracked keys the property read when it failed (an invariant reads
+    state the violating step need not touch): steps that wrote them count too. A
+    step that emitted a kind in `observes` (None: any kind), which the violated
+    trace property reads, counts as a dependence as well. With `step` -1 (a verdict
     reached at the end), the slice of every step that emitted such a kind; all steps
     when the property reads no emitted kind (a final property, a deadlock)."""
     steps = execution.steps
     if 0 <= step < len(steps):
-        return _slice(execution, step, observes)
+        return _slice(execution, step, observes, reads)
     if observes is not None and not observes:
         return set(range(len(steps)))
     kept: set[int] = set()
@@ -33,12 +38,17 @@ def causal_slice(
     return kept
 
 
-def _slice(execution: Execution, step: int, observes: frozenset[str] | None) -> set[int]:
+def _slice(
+    execution: Execution,
+    step: int,
+    observes: frozenset[str] | None,
+    read: frozenset[str] = frozenset(),
+) -> set[int]:
     steps = execution.steps
     chosen = {step}
     last = steps[step]
     actors = {last.actor}
-    reads, writes = set(last.reads), set(last.writes)
+    reads, writes = set(last.reads) | read, set(last.writes)
     causes = {last.cause}
     for index in range(step - 1, -1, -1):
         candidate = steps[index]

@@ -38,6 +38,11 @@ class Comparison:
     unchecked: tuple[str, ...] = ()  # designs not checked: the user interrupted first
     variants: tuple[str, ...] = ()  # per result, the -V parameters that made it ("")
     scenarios: tuple[Scenario, ...] = ()  # with --distinguish
+    specs: tuple[str, ...] = ()  # per result, the model as given (path[:NAME])
+    stopped: str | None = None  # "interrupted" or "terminated" when a signal stopped it
+
+    def spec(self, index: int) -> str:
+        return self.specs[index] if index < len(self.specs) else self.results[index].model_path
 
     def label(self, index: int) -> str:
         """How the report names design `index`: the model, and its variant if any."""
@@ -80,7 +85,7 @@ def _excerpt(cex: Counterexample) -> list[Row]:
     steps emitted (or per step, for a step that emitted none), the rows of the
     violating step marked."""
     execution = cex.execution
-    kept = causal_slice(execution, cex.step, cex.observes)
+    kept = causal_slice(execution, cex.step, cex.observes, cex.reads)
     emitted: dict[int, list[str]] = {}
     for event in execution.trace:
         data = " ".join(f"{k}={v!r}" for k, v in event.data.items())
@@ -157,7 +162,8 @@ def _write_files(comparison: Comparison, path: str) -> Files:
     directory = os.path.splitext(path)[0] + "_files"
     out: Files = {}
     for index, names, cex in _sections(comparison):
-        stem = os.path.join(directory, f"{_slug(comparison.label(index))}-{_slug(names[0])}")
+        name = f"{index + 1}-{_slug(comparison.label(index))}-{_slug(names[0])}"
+        stem = os.path.join(directory, name)
         os.makedirs(directory, exist_ok=True)
         write_counterexample(cex, stem + ".json")
         out[(index, names[0])] = (stem + ".json", draw(build_graph(cex), stem + ".svg"))
@@ -183,14 +189,14 @@ def write_markdown(comparison: Comparison, path: str) -> str:
     if comparison.unchecked:
         lines += ["", f"Interrupted: not checked: {', '.join(comparison.unchecked)}."]
     for index, names, cex in _sections(comparison):
-        result = comparison.results[index]
         title = f"{comparison.label(index)}: {', '.join(names)}"
         lines += ["", f"## {title}", "", f"> {cex.message}", ""]
         data, graph = files[(index, names[0])]
         lines.append(
             f"{cex.preemptions} preemption(s), {len(cex.execution.steps)} steps; "
             f"replay (from this report's directory): "
-            f"`rasmodel replay {_relative(result.model_path, path)} {_relative(data, path)}`."
+            f"`rasmodel replay {_relative(comparison.spec(index), path)} "
+            f"{_relative(data, path)}`."
         )
         rows = _excerpt(cex)
         lines += ["", _excerpt_note(cex, rows), ""]
@@ -307,7 +313,8 @@ def write_html(comparison: Comparison, path: str) -> str:
         parts.append(
             f"<p>{cex.preemptions} preemption(s), {len(cex.execution.steps)} steps; replay "
             "(from this page's directory): "
-            f"<code>rasmodel replay {esc(_relative(result.model_path, path))} {esc(link)}</code> "
+            f"<code>rasmodel replay {esc(_relative(comparison.spec(index), path))} "
+            f"{esc(link)}</code> "
             f"(<a href='{esc(link)}'>counterexample</a>)</p>"
         )
         parts.append(f"<p>{esc(_excerpt_note(cex, rows))}</p><table>")
@@ -375,20 +382,35 @@ def compare(
     variants) with the same options; after Ctrl-C or SIGTERM, the designs checked
     so far (the interrupted one with its results so far). `tell_apart`: and the
     scenarios that distinguish them (see `report.distinguish`)."""
-    from rasmodel.search import INTERRUPTS, check
+    from rasmodel.search import INTERRUPTS, Terminated, check
 
     common = list(options.pop("params", ()) or ())
     pairs = [(d, ()) if isinstance(d, str) else d for d in designs]
     results: list[Result] = []
     variants: list[str] = []
+    specs = tuple(path for path, _ in pairs)
     for index, (path, variant) in enumerate(pairs):
-        results.append(check(path, params=[*common, *variant], **options))
+        try:
+            results.append(check(path, params=[*common, *variant], **options))
+        except KeyboardInterrupt as signal:  # while a model loads: keep what was checked
+            if not options.get("keep_on_interrupt"):
+                raise
+            left = tuple(_named(p, v) for p, v in pairs[index:])
+            why = "terminated" if isinstance(signal, Terminated) else "interrupted"
+            return Comparison(tuple(results), command, left, tuple(variants), (), specs, why)
         variants.append(" ".join(variant))
-        if results[-1].stopped_by in INTERRUPTS:
+        stopped = results[-1].stopped_by
+        if stopped in INTERRUPTS:
             left = tuple(_named(p, v) for p, v in pairs[index + 1 :])
-            return Comparison(tuple(results), command, left, tuple(variants))
-    scenarios = tuple(distinguish(results)) if tell_apart else ()
-    return Comparison(tuple(results), command, (), tuple(variants), scenarios)
+            return Comparison(tuple(results), command, left, tuple(variants), (), specs, stopped)
+    scenarios: tuple[Scenario, ...] = ()
+    if tell_apart:
+        try:
+            scenarios = tuple(distinguish(results, specs))
+        except KeyboardInterrupt:  # keep the designs' results; only the scenarios are lost
+            if not options.get("keep_on_interrupt"):
+                raise
+    return Comparison(tuple(results), command, (), tuple(variants), scenarios, specs)
 
 
 def _named(path: str, variant: Sequence[str]) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rasmodel.choices import RUN, Choice, Point, Wanted
+from rasmodel.choices import Choice, Point, Wanted
 from rasmodel.errors import ReplayMismatch
 from rasmodel.execution import Execution, Limits, Selection, execute
 from rasmodel.explore.replay import wanted
@@ -37,48 +37,49 @@ class Scenario:
 
 
 class _Follow(DefaultRun):
-    """Takes the recorded choices where they fit. A scheduling choice whose process
-    cannot run yet (the other design takes more steps to get there) waits: the
-    default schedule runs until it can, for at most `PATIENCE` points, then it is
-    dropped. A `choose` that does not fit is dropped at once."""
+    """Takes the recorded choices where they fit, in order. A choice the design cannot
+    take yet (a process that cannot run yet; a `choose` it has not reached) waits,
+    and the next few recorded choices of this point's kind may go first; meanwhile
+    the default schedule runs. A choice that waited `PATIENCE` points is dropped."""
 
     PATIENCE = 50
+    AHEAD = 3  # how many recorded choices a point looks at
 
     def __init__(self, choices: Sequence[Choice | Wanted]) -> None:
-        self.choices = wanted(choices)
-        self.cursor = 0
+        self.pending = wanted(choices)
         self.followed = 0
         self.waited = 0
 
     def choose(self, point: Point) -> int:
-        while self.cursor < len(self.choices):
-            choice = self.choices[self.cursor]
-            if choice.kind == point.kind:
-                try:
-                    index = choice.index_in(point)
-                except ReplayMismatch:
-                    pass
-                else:
-                    self.cursor += 1
-                    self.followed += 1
-                    self.waited = 0
-                    return index
-            if choice.kind == RUN and point.kind == RUN and self.waited < self.PATIENCE:
-                self.waited += 1
-                break  # wait for that process, running the default meanwhile
-            self.cursor += 1  # it does not fit this design: drop it
+        for position, choice in enumerate(self.pending[: self.AHEAD]):
+            if choice.kind != point.kind:
+                continue
+            try:
+                index = choice.index_in(point)
+            except ReplayMismatch:
+                continue
+            del self.pending[position]
+            self.followed += 1
             self.waited = 0
+            return index
+        if self.pending:
+            self.waited += 1
+            if self.waited > self.PATIENCE:
+                del self.pending[0]
+                self.waited = 0
         return super().choose(point)
 
 
-def distinguish(results: Sequence[Result]) -> list[Scenario]:
-    """Every (property, violating design, holding design) triple, with its scenario."""
+def distinguish(results: Sequence[Result], specs: Sequence[str] = ()) -> list[Scenario]:
+    """Every (property, violating design, holding design) triple, with its scenario;
+    `specs` name each design's model as given (`path[:NAME]`)."""
     scenarios: list[Scenario] = []
     for i, bad in enumerate(results):
         for prop, cex in bad.counterexamples.items():
             for j, good in enumerate(results):
                 if j != i and _verdict(good, prop) is Verdict.HOLDS:
-                    scenarios.append(_scenario(prop, i, j, cex, good))
+                    spec = specs[j] if j < len(specs) else good.model_path
+                    scenarios.append(_scenario(prop, i, j, cex, good, spec))
     return scenarios
 
 
@@ -86,8 +87,8 @@ def _verdict(result: Result, prop: str) -> Verdict | None:
     return next((p.verdict for p in result.properties if p.name == prop), None)
 
 
-def _scenario(prop: str, i: int, j: int, cex: Counterexample, good: Result) -> Scenario:
-    model = load_model(good.model_path)
+def _scenario(prop: str, i: int, j: int, cex: Counterexample, good: Result, spec: str) -> Scenario:
+    model = load_model(spec)
     follow = _Follow(cex.choices)
     selection = Selection.of(model, model.select([prop]))
     replayed = execute(model, good.params, selection, follow, Limits(100000, record_where=True))

@@ -38,7 +38,13 @@ from simpy.resources import container as resource_container
 from simpy.resources import resource as resource_resource
 from simpy.resources import store as resource_store
 
-from rasmodel.errors import Location, ModelError, caller_location
+from rasmodel.errors import (
+    Location,
+    ModelError,
+    caller_location,
+    describe_exception,
+    location_of_traceback,
+)
 from rasmodel.sim.footprint import Footprint, process_key
 from rasmodel.sim.process import CHOOSE, RUN, Pending, Point, Step, TraceEvent, suspended_at
 from rasmodel.sim.state import Queue, Var, fingerprint
@@ -613,7 +619,9 @@ class Env(simpy.Environment):
 
     def switch_words(self, prev: str, next_actor: str) -> str | None:
         words = self._switch_words
-        return words(prev, next_actor) if words is not None else None
+        if words is None:
+            return None
+        return _model_words(lambda: words(prev, next_actor), "env.describe_switches()'s function")
 
     def shown_values(self, writes: frozenset[str]) -> tuple[tuple[str, str], ...]:
         """The tracked vars and queues among `writes`, with their values now, for
@@ -823,7 +831,7 @@ class Process(simpy.Process):
         target = self._target
         words = describe_event(target)
         if isinstance(target, WaitUntil) and target.explain is not None:
-            words += f" ({target.explain()})"
+            words += f" ({_model_words(target.explain, 'the explain= of its wait_until')})"
         return words
 
     def resting(self) -> bool:
@@ -850,6 +858,21 @@ class _DeferrableInterruption(Interruption):
             return
         process._detach()
         process.env._make_ready(process, self)
+
+
+def _model_words(words: Callable[[], Any], what: str) -> Any:
+    """Call a model's report callback: one that raises is a model error at its line."""
+    try:
+        return words()
+    except (ModelError, KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as error:
+        raise ModelError(
+            f"{what} raised {describe_exception(error)}.",
+            where=location_of_traceback(error.__traceback__),
+            hint="It only describes a state for reports: read tracked state and return a "
+            "string, for every state the model can reach.",
+        ) from None
 
 
 def describe_event(event: Any) -> str:
