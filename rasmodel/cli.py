@@ -102,10 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
         "compare",
         allow_abbrev=False,  # -V is attached to files before argparse sees the options
         help="check several designs and write a side-by-side report",
-        description="Check each MODEL.py with the same options and report the designs x "
-        "properties table (holds / violated / bounded, with executions and time), each "
-        "violation's message, trace excerpt and graph, and the command and version. "
-        "Exits 0 when the report is written (violations are its content).",
+        description="Check each design (a MODEL.py, or a -V variant of the one before it) "
+        "with the same options and report the designs x properties table (holds / "
+        "violated / bounded, with executions and time), then each counterexample once: "
+        "its message, its causal slice, its graph and its replay command; --distinguish "
+        "adds the scenarios that tell the designs apart. Exits 0 when the report is "
+        "written (violations are its content), 130/143 on Ctrl-C/SIGTERM (the report "
+        "of the designs checked so far is still written).",
     )
     comparer.add_argument("models", nargs="+", metavar="MODEL.py")
     comparer.add_argument(
