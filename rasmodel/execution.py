@@ -136,6 +136,7 @@ class Execution:
     # their values after it
     changed: tuple[tuple[tuple[str, str], ...], ...] = ()
     switches: tuple[str | None, ...] = ()  # per step: the model's words for its switch
+    notes: tuple[str, ...] = ()  # the model's notes on it (`Env.describe_executions`)
 
     @property
     def preemptions(self) -> int:
@@ -293,6 +294,7 @@ class _Runner:
             env.timer_order,
             tuple(self.changed),
             tuple(self.switches),
+            self._notes(env),
         )
         env.close()
         for observer in self.observers:
@@ -349,6 +351,13 @@ class _Runner:
                     self._after_step(env, steps[-1])
             if len(properties.failed) == size:
                 return ExitReason.DECIDED
+
+    def _notes(self, env: Env) -> tuple[str, ...]:
+        """The model's notes on this execution, for reports (see `record_where`)."""
+        if not self.limits.record_where:
+            return ()
+        runs = [c for c in self.choices if c.kind == RUN]
+        return env.execution_notes(env.steps, runs)
 
     def _switch(self, env: Env, step: Step) -> str | None:
         """The model's words for the switch that ran `step`, if it preempted."""

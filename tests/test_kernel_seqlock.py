@@ -10,6 +10,7 @@ import pytest
 import rasmodel as rm
 from rasmodel.errors import ModelError
 from rasmodel.kernel import NMI, STALL, Kernel, SeqCount, SeqLock, Task
+from rasmodel.report.text import counterexample_lines
 
 
 def _reader_writer(*, retry: bool) -> rm.Model:
@@ -232,3 +233,42 @@ def test_a_reader_task_waiting_for_a_preempted_writer_is_no_self_deadlock() -> N
     assert preempted.exhaustive and preempted.verdicts["no_self_deadlock"] == "holds"
     nested = rm.check(model_of(nested=True))
     assert nested.verdicts["no_self_deadlock"] == "violated"
+
+
+def test_a_counterexample_that_needs_a_cpu_stalled_says_so() -> None:
+    """A reads x once B has taken all its steps on cpu1, although A was ready on cpu0
+    before B began: on hardware, cpu0 stalled for B's steps."""
+    model = rm.Model("needs-a-stall")
+
+    @model.build
+    def build(env: rm.Env):
+        k = Kernel(env, cpus=2, preemptions=0, migrations=0)
+        x = env.var("x", 0)
+        first = env.var("first", None)
+        seen = env.var("seen", 0)
+
+        def a(task: Task):
+            first.value = first.value or "A"
+            yield k.step("ready")
+            seen.value = x.value
+
+        def b(task: Task):
+            first.value = first.value or "B"
+            for _ in range(7):
+                x.value += 1
+                yield k.step("work")
+
+        k.task("A", a, cpu=0)
+        k.task("B", b, cpu=1)
+        return first, seen
+
+    @model.final
+    def a_sees_b_unfinished(system, params):
+        first, seen = system
+        return not (first.value == "A" and seen.value == 7)
+
+    cex = rm.check(model)["a_sees_b_unfinished"].counterexample
+    assert cex is not None
+    notes = [n for n in cex.execution.notes if n.startswith("cpu0 made no progress for ")]
+    assert notes and "while A could run there" in notes[0]
+    assert "note: cpu0 made no progress" in "\n".join(counterexample_lines(cex))

@@ -17,7 +17,7 @@ enumerates like any other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ from rasmodel.sim.state import Queue, Var
 Steps = Generator[Any, Any, Any]
 
 TASK, HARDIRQ, NMI, STALL = "task", "hardirq", "nmi", "stall"
+STALL_STEPS = 6  # a CPU sitting out this many steps of others is reported (`_stall_notes`)
 RUNNABLE, SLEEPING, DONE = "runnable", "sleeping", "done"
 
 
@@ -171,6 +172,7 @@ class Kernel:
         self.preemptions = env.var("sched.preemptions_left", preemptions)
         self.migrations = env.var("sched.migrations_left", migrations)
         env.describe_switches(self._switch_words)
+        env.describe_executions(self._stall_notes)
         for cpu in self.cpus:
             env.process(self._scheduler(cpu), name=f"sched/{cpu.index}", daemon=True)
         if migrations > 0 and cpus > 1:
@@ -242,6 +244,51 @@ class Kernel:
         if self.in_atomic():
             context = self.current()
             self.emit("sleep_in_atomic", what=what, context=context.describe())
+
+    def _stall_notes(self, steps: Sequence[Any], runs: Sequence[Any]) -> list[str]:
+        """Where a counterexample needs a CPU stalled: a task that could run on a
+        CPU (it was enabled there) made no progress while other CPUs took
+        `STALL_STEPS` or more steps in a row. Interleavings let a CPU be that slow;
+        real hardware needs a reason (firmware, an SDEI handler, a preempted vCPU)."""
+        open_: dict[int, tuple[list[int], str]] = {}  # cpu -> steps it sat out, who
+        done: list[tuple[int, list[int], str]] = []
+        for step, choice in zip(steps, runs, strict=False):
+            ran = self._cpu_of(step.actor)
+            if ran is None or (step.label == "start" and not step.writes):
+                continue  # not a CPU's work (the migration daemon, a process start)
+            waiting = {
+                cpu: name
+                for name in choice.options
+                if (cpu := self._task_cpu(name)) is not None and cpu != ran
+            }
+            for cpu in [c for c in open_ if c not in waiting]:
+                done.append((cpu, *open_.pop(cpu)))
+            for cpu, name in waiting.items():
+                open_.setdefault(cpu, ([], name))[0].append(step.index)
+        done += [(cpu, *streak) for cpu, streak in open_.items()]
+        return [
+            f"cpu{cpu} made no progress for {len(sat)} steps of other CPUs (steps "
+            f"{sat[0]}-{sat[-1]}) while {who} could run there: on real hardware this needs "
+            f"cpu{cpu} stalled that long (firmware, an SDEI handler, a preempted vCPU; "
+            "k.cpu_stall() makes one explicit)"
+            for cpu, sat, who in done
+            if len(sat) >= STALL_STEPS
+        ]
+
+    def _cpu_of(self, actor: str) -> int | None:
+        """The CPU an actor's steps run on: its context's, or a scheduler's own."""
+        context = self.contexts.get(actor)
+        if context is not None:
+            return context.cpu.index
+        prefix, _, number = actor.partition("/")
+        return int(number) if prefix == "sched" and number.isdigit() else None
+
+    def _task_cpu(self, actor: str) -> int | None:
+        """The CPU of a task context (not an interrupt that merely could arrive)."""
+        context = self.contexts.get(actor)
+        if context is None or context.task is None:
+            return None
+        return context.cpu.index
 
     def _running_on(self, cpu: Cpu) -> str:
         """What an interrupt arriving on `cpu` stops: the context on top, else its

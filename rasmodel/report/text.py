@@ -98,6 +98,7 @@ def counterexample_lines(cex: Counterexample, model_path: str = "") -> list[str]
     shape = f"  {cex.preemptions} preemption(s), {len(steps)} steps"
     lines = [head, shape if cex.minimal else f"{shape}; {cex.minimization}"]
     lines += trace_table(cex.execution, violating=cex.step)
+    lines += [f"  note: {note}" for note in cex.execution.notes]
     if cex.path:
         lines.append(f"  replay: rasmodel replay {model_path or cex.model_path} {cex.path}")
     return lines

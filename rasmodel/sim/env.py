@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Generator, Iterable, Sequence
+from functools import partial
 from heapq import heappop
 from operator import attrgetter
 from typing import Any, Protocol, TypeVar
@@ -120,6 +121,7 @@ class Env(simpy.Environment):
         self._guarded: dict[str, Process] = {}
         self._state: dict[str, Var[Any] | Queue[Any]] = {}
         self._switch_words: Callable[[str, str], str | None] | None = None
+        self._note_writers: list[Callable[[Sequence[Step], Sequence[Any]], Iterable[str]]] = []
         self._events: list[Event] = []
         self._resources: list[Any] = []
         self._counters: dict[str, int] = {}
@@ -617,6 +619,22 @@ class Env(simpy.Environment):
         cpu0 interrupts A"), or None for the plain "preempts prev"."""
         self._switch_words = words
 
+    def describe_executions(
+        self, notes: Callable[[Sequence[Step], Sequence[Any]], Iterable[str]]
+    ) -> None:
+        """Add notes to counterexample reports in the model's own terms:
+        `notes(steps, run_choices)` (each step with the scheduling choice that ran it,
+        whose `options` were the processes that could run) returns lines to print
+        under the trace ("cpu0 made no progress for 9 steps of cpu1 ...")."""
+        self._note_writers.append(notes)
+
+    def execution_notes(self, steps: Sequence[Step], runs: Sequence[Any]) -> tuple[str, ...]:
+        lines: list[str] = []
+        for notes in self._note_writers:
+            found = _model_words(partial(_listed, notes, steps, runs), "describe_executions()")
+            lines += [str(line) for line in found]
+        return tuple(lines)
+
     def switch_words(self, prev: str, next_actor: str) -> str | None:
         words = self._switch_words
         if words is None:
@@ -858,6 +876,10 @@ class _DeferrableInterruption(Interruption):
             return
         process._detach()
         process.env._make_ready(process, self)
+
+
+def _listed(fn: Callable[..., Iterable[str]], *args: Any) -> list[str]:
+    return list(fn(*args))
 
 
 def _model_words(words: Callable[[], Any], what: str) -> Any:
