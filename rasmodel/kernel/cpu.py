@@ -253,7 +253,7 @@ class Kernel:
         open_: dict[int, tuple[list[int], str]] = {}  # cpu -> steps it sat out, who
         done: list[tuple[int, list[int], str]] = []
         for step, choice in zip(steps, runs, strict=False):
-            ran = self._cpu_of(step.actor)
+            ran = self._cpu_of(step)
             if ran is None or (step.label == "start" and not step.writes):
                 continue  # not a CPU's work (the migration daemon, a process start)
             waiting = {
@@ -275,13 +275,14 @@ class Kernel:
             if len(sat) >= STALL_STEPS
         ]
 
-    def _cpu_of(self, actor: str) -> int | None:
-        """The CPU an actor's steps run on: its context's, or a scheduler's own."""
-        context = self.contexts.get(actor)
-        if context is not None:
-            return context.cpu.index
-        prefix, _, number = actor.partition("/")
-        return int(number) if prefix == "sched" and number.isdigit() else None
+    def _cpu_of(self, step: Any) -> int | None:
+        """The CPU a step ran on, from the context it ran in (`cpu1/task`, which this
+        library labels every step with) or the scheduler it was (`sched/1`)."""
+        for label in (step.context, step.actor.replace("sched/", "cpu", 1)):
+            head = label.split("/", 1)[0]
+            if head.startswith("cpu") and head[3:].isdigit():
+                return int(head[3:])
+        return None
 
     def _task_cpu(self, actor: str) -> int | None:
         """The CPU of a task context (not an interrupt that merely could arrive)."""
