@@ -528,7 +528,7 @@ def _compare(args: argparse.Namespace) -> int:
     print("\n".join(table_markdown(comparison)))
     if comparison.scenarios and not args.out:
         print("\n".join(scenarios_markdown(comparison)))
-    elif args.distinguish and not comparison.scenarios:
+    elif args.distinguish and not comparison.scenarios and not comparison.stopped:
         print("no property is violated by one design and holds in another")
     if comparison.unchecked:
         print(f"interrupted: not checked: {', '.join(comparison.unchecked)}")

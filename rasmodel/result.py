@@ -64,6 +64,7 @@ class Counterexample:
             "minimization": self.minimization,
             "choices": to_json(self.choices),
             "trace": trace_rows(self.execution),
+            "notes": list(self.execution.notes),
             "blocked": [str(b) for b in self.execution.blocked],
         }
 

@@ -270,5 +270,37 @@ def test_a_counterexample_that_needs_a_cpu_stalled_says_so() -> None:
     cex = rm.check(model)["a_sees_b_unfinished"].counterexample
     assert cex is not None
     notes = [n for n in cex.execution.notes if n.startswith("cpu0 made no progress for ")]
-    assert notes and "while A could run there" in notes[0]
+    assert notes and "while A was ready there" in notes[0]
     assert "note: cpu0 made no progress" in "\n".join(counterexample_lines(cex))
+
+
+def test_no_stall_is_claimed_for_steps_the_waiting_task_commutes_with() -> None:
+    """A and B touch different state: the counterexample may run B first, but A
+    could as well have run meanwhile, so no stall is needed (or claimed)."""
+    model = rm.Model("independent-cpus")
+
+    @model.build
+    def build(env: rm.Env):
+        k = Kernel(env, cpus=2, preemptions=0, migrations=0)
+        x, y = env.var("x", 0), env.var("y", 0)
+
+        def a(task: Task):
+            for _ in range(3):
+                y.value += 1
+                yield k.step("a")
+
+        def b(task: Task):
+            for _ in range(7):
+                x.value += 1
+                yield k.step("work")
+
+        k.task("A", a, cpu=0)
+        k.task("B", b, cpu=1)
+        return x, k.tasks["A"]
+
+    @model.invariant
+    def x_below_7(system, params):
+        return not (system[0].value >= 7 and system[1].ran.value)
+
+    cex = rm.check(model)["x_below_7"].counterexample
+    assert cex is not None and not cex.execution.notes

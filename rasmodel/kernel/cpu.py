@@ -246,34 +246,52 @@ class Kernel:
             self.emit("sleep_in_atomic", what=what, context=context.describe())
 
     def _stall_notes(self, steps: Sequence[Any], runs: Sequence[Any]) -> list[str]:
-        """Where a counterexample needs a CPU stalled: a task that could run on a
-        CPU (it was enabled there) made no progress while other CPUs took
-        `STALL_STEPS` or more steps in a row. Interleavings let a CPU be that slow;
-        real hardware needs a reason (firmware, an SDEI handler, a preempted vCPU)."""
-        open_: dict[int, tuple[list[int], str]] = {}  # cpu -> steps it sat out, who
-        done: list[tuple[int, list[int], str]] = []
+        """Where a counterexample needs a CPU stalled: a task running on a CPU (its
+        next step was enabled there) took no step while `STALL_STEPS` or more steps
+        of other CPUs ran, and its next step had to come after them (it touches what
+        the last of them wrote, or writes what it read; a step it commutes with
+        could as well have come later). Interleavings let a CPU be that slow; real
+        hardware needs a reason (firmware, an SDEI handler, a preempted vCPU)."""
+        sat_out: dict[str, list[Any]] = {}  # task -> the other CPUs' steps it waited for
+        notes: list[str] = []
         for step, choice in zip(steps, runs, strict=False):
             ran = self._cpu_of(step)
+            if step.actor in sat_out:  # it ran: was it made to wait?
+                note = self._stall_note(step, ran, sat_out.pop(step.actor))
+                if note:
+                    notes.append(note)
+            for name in list(sat_out):
+                if name not in choice.options:
+                    del sat_out[name]  # it stopped being ready: nothing to claim
             if ran is None or (step.label == "start" and not step.writes):
                 continue  # not a CPU's work (the migration daemon, a process start)
-            waiting = {
-                cpu: name
-                for name in choice.options
-                if (cpu := self._task_cpu(name)) is not None and cpu != ran
-            }
-            for cpu in [c for c in open_ if c not in waiting]:
-                done.append((cpu, *open_.pop(cpu)))
-            for cpu, name in waiting.items():
-                open_.setdefault(cpu, ([], name))[0].append(step.index)
-        done += [(cpu, *streak) for cpu, streak in open_.items()]
-        return [
-            f"cpu{cpu} made no progress for {len(sat)} steps of other CPUs (steps "
-            f"{sat[0]}-{sat[-1]}) while {who} could run there: on real hardware this needs "
+            for name in choice.options:
+                context = self.contexts.get(name)
+                if name != step.actor and context is not None and context.task is not None:
+                    sat_out.setdefault(name, []).append((step, ran))
+        return notes
+
+    def _stall_note(self, step: Any, cpu: int | None, waited: list[Any]) -> str | None:
+        if cpu is None or step.label == "start":
+            return None  # a process start is enabled whatever its CPU does
+        others = [(s, c) for s, c in waited if c != cpu]
+        needed = 0  # the other CPUs' steps up to the last one this step must follow
+        for count, (other, _) in enumerate(others, 1):
+            if not (
+                other.writes.isdisjoint(step.reads | step.writes)
+                and step.writes.isdisjoint(other.reads)
+            ):
+                needed = count
+        if needed < STALL_STEPS:
+            return None
+        first, last = others[0][0].index, others[needed - 1][0].index
+        return (
+            f"cpu{cpu} made no progress for {needed} steps of other CPUs (steps "
+            f"{first}-{last}) while {step.actor} was ready there, and its next step "
+            f"(step {step.index}) had to come after them: on real hardware this needs "
             f"cpu{cpu} stalled that long (firmware, an SDEI handler, a preempted vCPU; "
             "k.cpu_stall() makes one explicit)"
-            for cpu, sat, who in done
-            if len(sat) >= STALL_STEPS
-        ]
+        )
 
     def _cpu_of(self, step: Any) -> int | None:
         """The CPU a step ran on, from the context it ran in (`cpu1/task`, which this
@@ -283,13 +301,6 @@ class Kernel:
             if head.startswith("cpu") and head[3:].isdigit():
                 return int(head[3:])
         return None
-
-    def _task_cpu(self, actor: str) -> int | None:
-        """The CPU of a task context (not an interrupt that merely could arrive)."""
-        context = self.contexts.get(actor)
-        if context is None or context.task is None:
-            return None
-        return context.cpu.index
 
     def _running_on(self, cpu: Cpu) -> str:
         """What an interrupt arriving on `cpu` stops: the context on top, else its

@@ -99,6 +99,9 @@ def _beneath(writer: tuple[Any, ...], context: Context) -> bool:
     on this CPU (the task below, a context lower on the stack, or the same process
     in the context it took an exception from)."""
     process, cpu, _, kind = writer
+    owner = context.kernel.contexts.get(process)
+    if owner is not None and owner.task is not None:
+        cpu = owner.cpu.index  # a task writer may have moved since it began
     if cpu != context.cpu.index:
         return False
     if process == context.process:

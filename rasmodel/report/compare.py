@@ -199,7 +199,7 @@ def write_markdown(comparison: Comparison, path: str) -> str:
             f"{_relative(data, path)}`."
         )
         rows = _excerpt(cex)
-        lines += ["", _excerpt_note(cex, rows), ""]
+        lines += ["", _excerpt_note(cex, rows), *[f"\nNote: {n}" for n in cex.execution.notes], ""]
         lines += ["| step | context | actor | event |", "|---|---|---|---|"]
         for *cells, violating in rows:
             shown = [c.replace("|", "\\|") for c in cells]
@@ -240,6 +240,8 @@ def _scenario_note(scenario: Scenario, bad: str, good: str) -> str:
         else f"it could take {scenario.followed} of its {scenario.total} choices and took its "
         "default schedule for the others"
     )
+    if scenario.reordered:
+        fit += f", {scenario.reordered} of them ahead of one it could not take yet"
     return (
         f"The shortest scenario found that violates {scenario.prop} on {bad} "
         f"({cex.preemptions} preemption(s), {len(cex.execution.steps)} steps: "
@@ -317,6 +319,7 @@ def write_html(comparison: Comparison, path: str) -> str:
             f"{esc(link)}</code> "
             f"(<a href='{esc(link)}'>counterexample</a>)</p>"
         )
+        parts += [f"<p>Note: {esc(note)}</p>" for note in cex.execution.notes]
         parts.append(f"<p>{esc(_excerpt_note(cex, rows))}</p><table>")
         parts.append("<tr><th>step</th><th>context</th><th>actor</th><th>event</th></tr>")
         for *cells, violating in rows:
@@ -407,9 +410,12 @@ def compare(
     if tell_apart:
         try:
             scenarios = tuple(distinguish(results, specs))
-        except KeyboardInterrupt:  # keep the designs' results; only the scenarios are lost
+        except KeyboardInterrupt as signal:  # keep the designs' results
             if not options.get("keep_on_interrupt"):
                 raise
+            why = "terminated" if isinstance(signal, Terminated) else "interrupted"
+            unchecked = ("the distinguishing scenarios",)
+            return Comparison(tuple(results), command, unchecked, tuple(variants), (), specs, why)
     return Comparison(tuple(results), command, (), tuple(variants), scenarios, specs)
 
 

@@ -34,6 +34,7 @@ class Scenario:
     replayed: Execution  # the same choices on the holding design, run to its end
     followed: int  # how many of the scenario's choices the holding design could take
     total: int
+    reordered: int = 0  # of those, taken ahead of one that had to wait
 
 
 class _Follow(DefaultRun):
@@ -48,6 +49,7 @@ class _Follow(DefaultRun):
     def __init__(self, choices: Sequence[Choice | Wanted]) -> None:
         self.pending = wanted(choices)
         self.followed = 0
+        self.reordered = 0  # taken before a recorded choice that had to wait
         self.waited = 0
 
     def choose(self, point: Point) -> int:
@@ -60,6 +62,7 @@ class _Follow(DefaultRun):
                 continue
             del self.pending[position]
             self.followed += 1
+            self.reordered += position > 0
             self.waited = 0
             return index
         if self.pending:
@@ -92,7 +95,8 @@ def _scenario(prop: str, i: int, j: int, cex: Counterexample, good: Result, spec
     follow = _Follow(cex.choices)
     selection = Selection.of(model, model.select([prop]))
     replayed = execute(model, good.params, selection, follow, Limits(100000, record_where=True))
-    return Scenario(prop, i, j, cex, replayed, follow.followed, len(cex.choices))
+    total = len(cex.choices)
+    return Scenario(prop, i, j, cex, replayed, follow.followed, total, follow.reordered)
 
 
 def step_cells(execution: Execution) -> list[str]:
