@@ -32,7 +32,7 @@ taken become the tree of the next scheduling point.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rasmodel.explore.happens_before import ENDS, Access, HappensBefore, independent
@@ -80,7 +80,12 @@ class WakeupSequence:
         return None
 
     def initial(self, position: int) -> bool:
-        """The step at `position` depends on no earlier step of the sequence."""
+        """The step at `position` depends on no earlier step of the sequence. The last
+        step is the reversed one: it ran after the step it raced with, and run before
+        it, it reads other values, so what it touches is not known: it is initial
+        only where nothing precedes it."""
+        if position == len(self.steps) - 1 and position > 0:
+            return False
         step = self.steps[position]
         return not any(self.order.ordered(earlier, step) for earlier in self.steps[:position])
 
@@ -116,12 +121,15 @@ class WakeupSequence:
         return self if self.untouched_by(touched) else None
 
     def chain(self) -> WakeupNode:
-        """The sequence as a chain of nodes."""
+        """The sequence as a chain of nodes; the last one's footprint is not known (see
+        `initial`), so it covers no sequence it does not take part in."""
         head: WakeupNode | None = None
+        last = len(self.steps) - 1
         for position in reversed(range(len(self.steps))):
             step = self.step(position)
+            access = replace(step, partial=True) if position == last else step
             children = [head] if head is not None else []
-            head = WakeupNode(step.actor, step, self.options_at(position), children)
+            head = WakeupNode(step.actor, access, self.options_at(position), children)
         assert head is not None
         return head
 
