@@ -20,6 +20,7 @@ from rasmodel import __version__
 from rasmodel.report.causal import causal_slice
 from rasmodel.report.distinguish import Scenario, distinguish, step_cells
 from rasmodel.report.graph import build_graph, draw
+from rasmodel.report.text import events_by_step
 from rasmodel.result import Counterexample, Result, Verdict
 
 CELL = {
@@ -86,10 +87,7 @@ def _excerpt(cex: Counterexample) -> list[Row]:
     violating step marked."""
     execution = cex.execution
     kept = causal_slice(execution, cex.step, cex.observes, cex.reads)
-    emitted: dict[int, list[str]] = {}
-    for event in execution.trace:
-        data = " ".join(f"{k}={v!r}" for k, v in event.data.items())
-        emitted.setdefault(event.step, []).append(f"{event.kind} {data}".rstrip())
+    emitted = events_by_step(execution)
     rows: list[Row] = []
     for index, step in enumerate(execution.steps):
         if index not in kept:

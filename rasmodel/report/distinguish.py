@@ -20,6 +20,7 @@ from rasmodel.execution import Execution, Limits, Selection, execute
 from rasmodel.explore.replay import wanted
 from rasmodel.explore.strategy import DefaultRun
 from rasmodel.loader import load_model
+from rasmodel.report.text import events_by_step
 from rasmodel.result import Counterexample, Result, Verdict
 
 
@@ -101,10 +102,7 @@ def _scenario(prop: str, i: int, j: int, cex: Counterexample, good: Result, spec
 
 def step_cells(execution: Execution) -> list[str]:
     """One cell per step: who ran, what it resumed after, what it emitted."""
-    emitted: dict[int, list[str]] = {}
-    for event in execution.trace:
-        data = " ".join(f"{k}={v!r}" for k, v in event.data.items())
-        emitted.setdefault(event.step, []).append(f"{event.kind} {data}".rstrip())
+    emitted = events_by_step(execution)
     cells = []
     for step in execution.steps:
         context = f" ({step.context})" if step.context else ""

@@ -104,6 +104,15 @@ def counterexample_lines(cex: Counterexample, model_path: str = "") -> list[str]
     return lines
 
 
+def events_by_step(execution: Execution) -> dict[int, list[str]]:
+    """The events each step emitted, as `kind k=v ...` (the build's under -1)."""
+    emitted: dict[int, list[str]] = {}
+    for event in execution.trace:
+        data = " ".join(f"{k}={v!r}" for k, v in event.data.items())
+        emitted.setdefault(event.step, []).append(f"{event.kind} {data}".rstrip())
+    return emitted
+
+
 def trace_table(execution: Execution, *, indent: str = "  ", violating: int = -1) -> list[str]:
     """Step, time, context, actor, event: one row per step, one more per emitted event."""
     emitted: dict[int, list[str]] = {}
@@ -113,9 +122,8 @@ def trace_table(execution: Execution, *, indent: str = "  ", violating: int = -1
             index += 1
         else:
             emitted.setdefault(index, []).append(f"choose {choice.label} -> {choice.value!r}")
-    for event in execution.trace:
-        data = " ".join(f"{k}={v!r}" for k, v in event.data.items())
-        emitted.setdefault(event.step, []).append(f"emit {event.kind} {data}".rstrip())
+    for at, events in events_by_step(execution).items():
+        emitted.setdefault(at, []).extend(f"emit {event}" for event in events)
     rows: list[tuple[str, str, str, str, str]] = []
     for text in emitted.get(-1, []):
         rows.append(("build", "", "", "", text))
