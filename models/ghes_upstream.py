@@ -31,8 +31,10 @@ external abort (SEA) on that CPU. Then, read from the kernel sources (file:funct
   other than -EHWPOISON.
 - kernel/entry/common.c: on the way out, pending task_work runs before any signal
   is dequeued (`get_signal` runs it first); a SIGBUS is then delivered (the default
-  action kills the task). SIGBUS is a legacy signal: a second one while one is
-  pending is dropped (kernel/signal.c `legacy_queue`), whatever its code.
+  action kills the task, and SIGKILL the other threads of its process). SIGBUS is a
+  legacy signal: a second one while one is pending is dropped (kernel/signal.c
+  `legacy_queue`), whatever its code. (The library's `rasmodel.kernel.signal` and
+  `exit_to_user()`.)
 - A re-executed access to a page `memory_failure()` unmapped takes the hwpoison page
   fault: SIGBUS `BUS_MCEERR_AR` from the fault path, no firmware involved.
 
@@ -73,10 +75,12 @@ from sea_common import check_seed_properties
 import rasmodel as rm
 from rasmodel.kernel import (
     AR,
+    BUS_OBJERR,
     EHWPOISON,
     HARDIRQ,
     MF_ACTION_REQUIRED,
     NMI,
+    SIGBUS,
     GenPool,
     IrqWork,
     Kernel,
@@ -87,15 +91,14 @@ from rasmodel.kernel import (
     SpinLock,
     Task,
     Workqueue,
+    exit_to_user,
+    force_sig,
+    force_sig_fault,
     task_work_add,
-    task_work_run,
 )
 from rasmodel.kernel.cpu import Context, Steps
-from rasmodel.kernel.mm import Pfn
 
 ENOENT, ENOMEM = -2, -12
-BUS_OBJERR = "BUS_OBJERR"  # arm64_notify_die() for an SEA nobody claimed
-SI_KERNEL = "SI_KERNEL"  # force_sig(SIGBUS): no address, no BUS_MCEERR_* code
 FIXES = ("none", "per_cpu", "hard_irq_work", "free_node_first")
 PAGES = {"A": 0xA0, "B": 0xB0}
 
@@ -112,42 +115,12 @@ PARAMS = {
 }
 
 
-class Signals:
-    """SIGBUS as kernel/signal.c queues it: one pending per task (a legacy signal),
-    delivered on the way back to user space, after pending task_work."""
-
-    def __init__(self, kernel: Kernel) -> None:
-        self.kernel = kernel
-        self.pending: Any = kernel.env.var("sigbus_pending", frozenset())
-
-    def force_sig(self, task: str, code: str, pfn: int | None = None) -> None:
-        k = self.kernel
-        if any(name == task for name, _ in self.pending.value):
-            k.emit("signal_dropped", task=task, code=code, pfn=pfn)
-            return
-        self.pending.value = self.pending.value | {(task, code)}
-        k.emit("sigbus", task=task, code=code, pfn=pfn)
-
-    def deliver(self, task: Task) -> bool:
-        """`get_signal()`: True when a SIGBUS was pending (the task dies of it)."""
-        pending = [(t, c) for t, c in self.pending.value if t == task.name]
-        if not pending:
-            return False
-        self.pending.value = self.pending.value - set(pending)
-        self.kernel.emit("signal_delivered", task=task.name, code=pending[0][1])
-        return True
-
-
 class UpstreamMemory(Memory):
-    """`Memory(upstream=True)` whose SIGBUSes go through `Signals`."""
+    """`Memory(upstream=True)` whose SEA handler is the GHES side built after it."""
 
-    def __init__(self, kernel: Kernel, signals: Signals, **options: Any) -> None:
+    def __init__(self, kernel: Kernel, **options: Any) -> None:
         super().__init__(kernel, self._sea, upstream=True, **options)
-        self.signals = signals
         self.handler: Any = None  # the GHES side, set once built
-
-    def sigbus(self, task: str, code: str, pfn: int) -> None:
-        self.signals.force_sig(task, code, Pfn(pfn))
 
     def _sea(self, task: Task, page: Page) -> Steps:
         yield from self.handler.do_sea(task, page)
@@ -184,7 +157,6 @@ class Ghes:
     def __init__(self, kernel: Kernel, memory: UpstreamMemory, params: Mapping[str, Any]) -> None:
         self.kernel = kernel
         self.memory = memory
-        self.signals = memory.signals
         self.firmware = Firmware(kernel, params["sources"])
         self.per_cpu = params["fix"] == "per_cpu"
         self.pool = GenPool(kernel, "ghes_estatus_pool", params["pool"])
@@ -214,7 +186,7 @@ class Ghes:
         ret = yield from self.apei_claim_sea()
         if ret != 0:
             k.emit("sea_unclaimed", task=task.name, pfn=page.pfn, ret=ret)
-            self.signals.force_sig(task.name, BUS_OBJERR)  # arm64_notify_die()
+            force_sig_fault(k, task, SIGBUS, BUS_OBJERR)  # arm64_notify_die()
 
     def apei_claim_sea(self) -> Steps:
         """acpi.c `apei_claim_sea()`: NMI-like spool, then this CPU's irq_work."""
@@ -294,13 +266,13 @@ class Ghes:
         else:
             yield from self.mf_queue.memory_failure_queue(pfn, MF_ACTION_REQUIRED)
         if not queued and current is not None:
-            self.signals.force_sig(current.name, SI_KERNEL)
+            force_sig(k, current, SIGBUS)
 
     def memory_failure_cb(self, task: Task, pfn: int, twcb: int) -> Steps:
         ret = yield from self.memory.memory_failure(pfn, MF_ACTION_REQUIRED)
         self.pool.gen_pool_free(twcb)
         if ret not in (0, EHWPOISON):
-            self.signals.force_sig(task.name, SI_KERNEL)
+            force_sig(self.kernel, task, SIGBUS)
 
 
 def user_program(k: Kernel, memory: UpstreamMemory, page: Page, retries: int) -> Any:
@@ -321,21 +293,10 @@ def user_program(k: Kernel, memory: UpstreamMemory, page: Page, retries: int) ->
             if fault is None:
                 k.emit("user_read_ok", task=task.name, pfn=page.pfn)
                 return
-            if (yield from return_to_user(k, memory.signals, task)):
+            if (yield from exit_to_user(k, task)):
                 return  # killed by the SIGBUS
 
     return program
-
-
-def return_to_user(k: Kernel, signals: Signals, task: Task) -> Steps:
-    """`exit_to_user_mode_loop()`: pending task_work, then a pending SIGBUS kills
-    the task (True); else `ret_to_user` (False)."""
-    yield k.step("exit_to_user_mode")
-    yield from task_work_run(k, task)
-    if signals.deliver(task):
-        return True
-    k.emit("ret_to_user", task=task.name, cpu=k.current().cpu.name)
-    return False
 
 
 def make_model(
@@ -359,8 +320,7 @@ def make_model(
             migrations=0,
             preempt_rt=bool(params["preempt_rt"]),
         )
-        signals = Signals(k)
-        memory = UpstreamMemory(k, signals, early_kill=bool(params["early_kill"]))
+        memory = UpstreamMemory(k, early_kill=bool(params["early_kill"]))
         memory.handler = ghes(k, memory, params)
         for index, who in enumerate("AB"[: 1 + params["simultaneous"]]):
             mm = "P" if params["same_process"] else who

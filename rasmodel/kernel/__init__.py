@@ -3,12 +3,14 @@
 `Kernel` (CPUs, contexts, tasks, the scheduler, `cpu_stall`), `SpinLock`, `Mutex`,
 `WaitQueue`, `Completion`, `SeqCount`, `SeqLock`, `panic`, `PerCpu`, `LList`, `KFifo`,
 `GenPool`, `IrqWork` with `irq_work_run`, `Workqueue`,
-`task_work_add` and TIF flags with `exit_to_user`, `Memory` (pages, SEA,
-`memory_failure`, SIGBUS) and `MemoryFailureQueue`. Every primitive emits trace
+`task_work_add` and TIF flags, signals (`force_sig_mceerr`, `get_signal`) and
+`exit_to_user`, `Memory` (pages, SEA, `memory_failure`, SIGBUS) and
+`MemoryFailureQueue`. Every primitive emits trace
 events named after the kernel function it models.
 """
 
 from rasmodel.kernel.cpu import HARDIRQ, NMI, STALL, TASK, Context, Cpu, Kernel, Task
+from rasmodel.kernel.entry import exit_to_user
 from rasmodel.kernel.genpool import GenPool
 from rasmodel.kernel.irq_work import IrqWork, irq_work_run
 from rasmodel.kernel.kfifo import KFifo
@@ -18,23 +20,33 @@ from rasmodel.kernel.memory_failure import MemoryFailureQueue
 from rasmodel.kernel.mm import AO, AR, EFAULT, EHWPOISON, MF_ACTION_REQUIRED, Memory, Page
 from rasmodel.kernel.percpu import PerCpu
 from rasmodel.kernel.seqlock import SeqCount, SeqLock
-from rasmodel.kernel.sync import Completion, Mutex, WaitQueue, panic
-from rasmodel.kernel.task_work import (
-    exit_to_user,
-    set_tsk_thread_flag,
-    task_work_add,
-    task_work_run,
+from rasmodel.kernel.signal import (
+    BUS_OBJERR,
+    SI_KERNEL,
+    SIGBUS,
+    SIGKILL,
+    force_sig,
+    force_sig_fault,
+    force_sig_mceerr,
+    get_signal,
+    signal_pending,
 )
+from rasmodel.kernel.sync import Completion, Mutex, WaitQueue, panic
+from rasmodel.kernel.task_work import set_tsk_thread_flag, task_work_add, task_work_run
 from rasmodel.kernel.workqueue import Work, Workqueue
 
 __all__ = [
     "AO",
     "AR",
+    "BUS_OBJERR",
     "EFAULT",
     "EHWPOISON",
     "HARDIRQ",
     "MF_ACTION_REQUIRED",
     "NMI",
+    "SIGBUS",
+    "SIGKILL",
+    "SI_KERNEL",
     "STALL",
     "TASK",
     "Completion",
@@ -58,9 +70,14 @@ __all__ = [
     "Work",
     "Workqueue",
     "exit_to_user",
+    "force_sig",
+    "force_sig_fault",
+    "force_sig_mceerr",
+    "get_signal",
     "irq_work_run",
     "panic",
     "set_tsk_thread_flag",
+    "signal_pending",
     "task_work_add",
     "task_work_run",
 ]

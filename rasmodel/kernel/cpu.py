@@ -140,6 +140,10 @@ class Task:
         self.state = env.var(f"{name}.state", RUNNABLE)
         self.flags: Var[frozenset[str]] = env.var(f"{name}.flags", frozenset())  # TIF_*
         self.task_works: Queue[tuple[Any, ...]] = env.queue(f"{name}.task_works")
+        # Queued signals, oldest first: (signal, si_code, pfn or None); see kernel.signal.
+        self.sigpending: Var[tuple[tuple[str, str, int | None], ...]] = env.var(
+            f"{name}.sigpending", ()
+        )
         self.ran = env.var(f"{name}.ran", False)
 
     def runnable(self) -> bool:

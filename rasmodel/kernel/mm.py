@@ -19,7 +19,8 @@ and other mapping processes (`BUS_MCEERR_AO`) only with `early_kill`
 entries, and a later access takes the hwpoison page fault (SIGBUS `BUS_MCEERR_AR`
 from the fault path) instead of consuming the poison. Pages are mapped by
 processes (`Task.mm`: threads of one process share it). It returns 0 or the
-negative errno.
+negative errno. Its SIGBUSes are queued signals (`rasmodel.kernel.signal`): one
+pending at a time per task, delivered and fatal on the way back to user space.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rasmodel.kernel.cpu import Kernel, Steps, Task
+from rasmodel.kernel.signal import force_sig_mceerr
 from rasmodel.kernel.sync import Mutex
 
 MF_ACTION_REQUIRED = 1
@@ -189,7 +191,13 @@ class Memory:
         return EHWPOISON
 
     def sigbus(self, task: str, code: str, pfn: int) -> None:
-        self.kernel.emit("sigbus", task=task, code=code, pfn=Pfn(pfn))
+        """SIGBUS to `task`: upstream, `force_sig_mceerr()` queues it (delivered, and
+        fatal, on its way back to user space: `exit_to_user()`); the simple model
+        only records it (a `sigbus` event)."""
+        if self.upstream:
+            force_sig_mceerr(self.kernel, task, code, Pfn(pfn))
+        else:
+            self.kernel.emit("sigbus", task=task, code=code, pfn=Pfn(pfn))
 
     def _memory_failure_callback(self, task: Task, pfn: int, flags: int) -> Steps:
         yield from self.memory_failure(pfn, flags)

@@ -1,9 +1,6 @@
-"""TIF flags, `task_work_add(TWA_RESUME)` and the way back to user space.
+"""TIF flags and `task_work_add(TWA_RESUME)`, run on the way back to user space
+(`exit_to_user()` in `rasmodel.kernel.entry`).
 
-`exit_to_user()` follows `exit_to_user_mode_prepare()`/`do_notify_resume()`: after a
-last preemption point it runs, in task context, the handler of every TIF flag set
-on the task and then its task_work callbacks, and only then returns to user space
-(a `ret_to_user` event). Returning with preemption disabled is a model error.
 task_works run most recently added first: kernel/task_work.c pushes on a singly
 linked list and `task_work_run()` walks it from the head (no FIFO order since 2015).
 """
@@ -36,25 +33,6 @@ def task_work_add(kernel: Kernel, task: Task, callback: str, *args: Any) -> None
         )
     task.task_works.appendleft((callback, *args))  # a LIFO list, as task->task_works
     kernel.emit("task_work_add", task=task.name, work=callback, args=args, kthread=task.kthread)
-
-
-def exit_to_user(kernel: Kernel, task: Task) -> Steps:
-    """The return to user space: TIF work, then task_work, then `ret_to_user`."""
-    yield kernel.step("exit_to_user_mode")
-    for flag in sorted(task.flags.value):
-        if flag in kernel.tif_handlers:
-            task.flags.value = task.flags.value - {flag}
-            kernel.emit("do_notify_resume", task=task.name, flag=flag)
-            yield from kernel.tif_handlers[flag](task)
-    yield from task_work_run(kernel, task)
-    cpu = kernel.current().cpu
-    if cpu.preempt_count.value > 0:
-        raise ModelError(
-            f"{task.name} returns to user space with preemption disabled on {cpu.name}.",
-            where=caller_location(),
-            hint="Release every spinlock and preempt_disable() before returning to user.",
-        )
-    kernel.emit("ret_to_user", task=task.name, cpu=cpu.name)
 
 
 def task_work_run(kernel: Kernel, task: Task) -> Steps:
