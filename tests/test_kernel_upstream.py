@@ -13,6 +13,7 @@ from rasmodel.errors import ModelError
 from rasmodel.kernel import (
     AO,
     AR,
+    EBUSY,
     EHWPOISON,
     MF_ACTION_REQUIRED,
     NMI,
@@ -411,3 +412,50 @@ def test_irq_works_raised_on_a_cpu_run_in_its_one_ipi_newest_first(target: int |
 def test_irq_work_queue_on_a_cpu_that_does_not_exist_is_a_model_error() -> None:
     with pytest.raises(ModelError, match=r"irq_work_queue_on\('a', 5\): there is no cpu5"):
         rm.check(_two_irq_works(5))
+
+
+def _own_page(kind: str) -> rm.Model:
+    """memory_failure(A's page, MF_ACTION_REQUIRED) in A, then A touches the page
+    again: a dirty anonymous page, clean page cache, or a page that stays pinned."""
+    model = rm.Model(f"own-page-{kind}")
+
+    @model.build
+    def build(env: rm.Env):
+        k = Kernel(env, cpus=1, preemptions=0, migrations=0)
+        memory = Memory(k, lambda task, page: iter(()), upstream=True)
+        page = memory.page(
+            0xA0, poisoned=True, mapped_by=("A",), clean=kind == "clean", pinned=kind == "pinned"
+        )
+        seen = env.var("seen", ())
+
+        def a(task: Task):
+            yield k.step("task_work")
+            ret = yield from memory.memory_failure(0xA0, MF_ACTION_REQUIRED)
+            seen.value = (ret, memory.fault_of(task, page))
+
+        k.task("A", a)
+        return seen
+
+    model.check(rm.never("sigbus"), name="no_sigbus")
+
+    @model.final
+    def outcome(seen, params):
+        return f"returned {seen.value[0]}, next access: {seen.value[1]}"
+
+    return model
+
+
+@pytest.mark.parametrize(
+    ("kind", "signalled", "outcome"),
+    [
+        ("dirty", True, "returned 0, next access: hwpoison"),
+        ("clean", False, "returned 0, next access: None"),  # dropped, re-read from file
+        ("pinned", True, f"returned {EBUSY}, next access: sea"),  # still mapped
+    ],
+)
+def test_upstream_memory_failure_kills_only_for_dirty_or_unmappable_pages(
+    kind: str, signalled: bool, outcome: str
+) -> None:
+    result = rm.check(_own_page(kind))
+    assert result.verdicts["no_sigbus"] == ("violated" if signalled else "holds")
+    assert result.counterexamples["outcome"].message == outcome

@@ -17,7 +17,17 @@ from rasmodel.kernel.kfifo import KFifo
 from rasmodel.kernel.llist import LList
 from rasmodel.kernel.locks import SpinLock
 from rasmodel.kernel.memory_failure import MemoryFailureQueue
-from rasmodel.kernel.mm import AO, AR, EFAULT, EHWPOISON, MF_ACTION_REQUIRED, Memory, Page
+from rasmodel.kernel.mm import (
+    AO,
+    AR,
+    EBUSY,
+    EFAULT,
+    EHWPOISON,
+    MF_ACTION_REQUIRED,
+    MF_MUST_KILL,
+    Memory,
+    Page,
+)
 from rasmodel.kernel.percpu import PerCpu
 from rasmodel.kernel.seqlock import SeqCount, SeqLock
 from rasmodel.kernel.signal import (
@@ -39,10 +49,12 @@ __all__ = [
     "AO",
     "AR",
     "BUS_OBJERR",
+    "EBUSY",
     "EFAULT",
     "EHWPOISON",
     "HARDIRQ",
     "MF_ACTION_REQUIRED",
+    "MF_MUST_KILL",
     "NMI",
     "SIGBUS",
     "SIGKILL",

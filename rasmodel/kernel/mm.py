@@ -17,7 +17,10 @@ with MF_ACTION_REQUIRED `current` (`BUS_MCEERR_AR`) if its process maps the page
 and other mapping processes (`BUS_MCEERR_AO`) only with `early_kill`
 (vm.memory_failure_early_kill). The page is unmapped, its PTEs become hwpoison
 entries, and a later access takes the hwpoison page fault (SIGBUS `BUS_MCEERR_AR`
-from the fault path) instead of consuming the poison. Pages are mapped by
+from the fault path) instead of consuming the poison. As `hwpoison_user_mappings()`,
+those picked are signalled only when the page was dirty, MF_MUST_KILL is set or the
+unmap failed: a clean page-cache page (`clean=True`) is dropped and re-read, no
+signal; a page that stays mapped (`pinned=True`) gets its signals and -EBUSY. Pages are mapped by
 processes (`Task.mm`: threads of one process share it). It returns 0 or the
 negative errno. Its SIGBUSes are queued signals (`rasmodel.kernel.signal`): one
 pending at a time per task, delivered and fatal on the way back to user space.
@@ -33,7 +36,9 @@ from rasmodel.kernel.signal import force_sig_mceerr
 from rasmodel.kernel.sync import Mutex
 
 MF_ACTION_REQUIRED = 1
+MF_MUST_KILL = 4
 EFAULT = -14
+EBUSY = -16
 EHWPOISON = -133
 AR = "BUS_MCEERR_AR"
 AO = "BUS_MCEERR_AO"
@@ -47,11 +52,25 @@ class Pfn(int):
 
 
 class Page:
-    """One physical page: poisoned or not, mapped by some tasks."""
+    """One physical page: poisoned or not, mapped by some tasks. Upstream,
+    `clean=True` is clean page cache (dropped and re-read from its file instead of
+    killing anyone) and `pinned=True` a page `try_to_unmap()` cannot unmap (a
+    long-term pin): both fixed for the whole execution."""
 
-    def __init__(self, kernel: Kernel, pfn: int, *, poisoned: bool, mapped_by: tuple[str, ...]):
+    def __init__(
+        self,
+        kernel: Kernel,
+        pfn: int,
+        *,
+        poisoned: bool,
+        mapped_by: tuple[str, ...],
+        clean: bool = False,
+        pinned: bool = False,
+    ):
         env = kernel.env
         self.pfn = Pfn(pfn)
+        self.clean = clean
+        self.pinned = pinned
         self.poisoned: Any = env.var(f"page{pfn:#x}.poisoned", poisoned)
         self.mapped_by: Any = env.var(f"page{pfn:#x}.mapped_by", frozenset(mapped_by))
         self.isolated: Any = env.var(f"page{pfn:#x}.isolated", False)  # PageHWPoison
@@ -78,8 +97,18 @@ class Memory:
         self.mf_mutex = Mutex(kernel, "mf_mutex") if upstream else None
         kernel.callbacks["memory_failure"] = self._memory_failure_callback
 
-    def page(self, pfn: int, *, poisoned: bool = False, mapped_by: tuple[str, ...] = ()) -> Page:
-        page = Page(self.kernel, pfn, poisoned=poisoned, mapped_by=mapped_by)
+    def page(
+        self,
+        pfn: int,
+        *,
+        poisoned: bool = False,
+        mapped_by: tuple[str, ...] = (),
+        clean: bool = False,
+        pinned: bool = False,
+    ) -> Page:
+        page = Page(
+            self.kernel, pfn, poisoned=poisoned, mapped_by=mapped_by, clean=clean, pinned=pinned
+        )
         self.pages[page.pfn] = page
         return page
 
@@ -158,13 +187,28 @@ class Memory:
         else:
             page.isolated.value = True
             victims = self._collect_procs(page, current, required)
-            page.hwpoison_entries.value = page.hwpoison_entries.value | page.mapped_by.value
-            page.mapped_by.value = frozenset()
-            for victim in victims:
-                self.sigbus(victim.name, AR if required and victim is current else AO, pfn)
-            result = 0
+            unmapped = self._unmap_poisoned_folio(page, must_kill=bool(flags & MF_MUST_KILL))
+            if not page.clean or flags & MF_MUST_KILL or not unmapped:  # forcekill
+                for victim in victims:
+                    self.sigbus(victim.name, AR if required and victim is current else AO, pfn)
+            result = 0 if unmapped else EBUSY  # MF_MSG_UNMAP_FAILED
         self.mf_mutex.mutex_unlock()
         return result
+
+    def _unmap_poisoned_folio(self, page: Page, *, must_kill: bool) -> bool:
+        """`unmap_poisoned_folio()`: False when the page stays mapped (pinned). Dirty
+        pages leave hwpoison entries (TTU_HWPOISON); a clean page-cache page is
+        dropped, and the next access reads a fresh copy from its file."""
+        k = self.kernel
+        if page.pinned:
+            k.emit("unmap_failed", pfn=page.pfn)
+            return False
+        if page.clean and not must_kill:
+            k.emit("dropped_clean_page", pfn=page.pfn)
+        else:
+            page.hwpoison_entries.value = page.hwpoison_entries.value | page.mapped_by.value
+        page.mapped_by.value = frozenset()
+        return True
 
     def _collect_procs(self, page: Page, current: Task | None, force_early: bool) -> list[Task]:
         """`collect_procs()` with `task_early_kill()`: per process mapping the page,
