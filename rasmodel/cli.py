@@ -155,7 +155,8 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="PROP",
-        help="check only this property (repeatable; built-ins: deadlock, assertion, exception)",
+        help="check only this property (repeatable; built-ins: deadlock, livelock, "
+        "assertion, exception)",
     )
     parser.add_argument(
         "--strategy",

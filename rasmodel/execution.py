@@ -38,6 +38,7 @@ class ExitReason(enum.Enum):
     CACHED = "cached"
     PREFIX = "prefix"
     DECIDED = "decided"
+    LIVELOCK = "livelock"
 
     def describe(self) -> str:
         return {
@@ -49,6 +50,7 @@ class ExitReason(enum.Enum):
             "cached": "reached a state the search had explored before",
             "prefix": "replayed its whole choice sequence",
             "decided": "every property checked had already failed in it",
+            "livelock": "came back to a state it can leave only by going round again",
         }[self.value]
 
 
@@ -62,6 +64,15 @@ class CacheHit(Exception):
 
 class StopExecution(Exception):
     """Raised by a run whose sequence is used up (a counterexample that ends mid-run)."""
+
+
+class Livelocked(Exception):
+    """Raised by a run that found the execution in a fair endless loop (`explore.cycles`)."""
+
+    def __init__(self, message: str, step: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.step = step
 
 
 class Observer:
@@ -274,6 +285,9 @@ class _Runner:
             reason = ExitReason.CACHED
         except StopExecution:
             reason = ExitReason.PREFIX
+        except Livelocked as loop:
+            reason = ExitReason.LIVELOCK
+            properties.livelocked(loop)
         blocked = _blocked(env) if reason is ExitReason.DEADLOCK else ()
         complete = reason in (ExitReason.COMPLETE, ExitReason.DEADLOCK)
         if complete:
@@ -460,6 +474,10 @@ class _Properties(Observer):
             )
             if message is not None:
                 self._violate(prop.name, message, step)
+
+    def livelocked(self, loop: Livelocked) -> None:
+        if "livelock" in self.selection.builtins:
+            self._violate("livelock", loop.message, loop.step)
 
     def failed_step(self, failure: StepFailed, step: int) -> None:
         error = failure.error

@@ -46,8 +46,11 @@ def _violation(execution: Execution, prop: str) -> Violation | None:
 class Minimizer:
     """Shrinks one property's counterexample by re-running the model."""
 
-    def __init__(self, run: RunFn, prop: str, *, max_executions: int, seconds: float) -> None:
+    def __init__(
+        self, run: RunFn, prop: str, *, max_executions: int, seconds: float, bounding: bool = True
+    ) -> None:
         self.run = run
+        self.bounding = bounding  # phase 1 (fewer preemptions) too
         self.prop = prop
         self.budget = max_executions
         self.deadline = time.monotonic() + seconds
@@ -56,7 +59,7 @@ class Minimizer:
 
     def minimize(self, execution: Execution, violation: Violation) -> Candidate:
         best = Candidate(execution.choices[: violation.prefix], sort_key(execution, violation))
-        if best.key[0] > 0:
+        if best.key[0] > 0 and self.bounding:
             best = self._fewer_preemptions(best)
         return self._shrink(best)
 

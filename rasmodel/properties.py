@@ -16,7 +16,7 @@ from typing import Any
 from rasmodel.errors import ModelError, describe_exception, location_of_traceback
 from rasmodel.sim.process import TraceEvent
 
-BUILTIN_PROPERTIES = ("deadlock", "assertion", "exception")
+BUILTIN_PROPERTIES = ("deadlock", "livelock", "assertion", "exception")
 
 Key = str | tuple[str, ...] | Callable[[Mapping[str, Any]], Any] | None
 Where = Callable[[Mapping[str, Any]], Any] | None
@@ -28,7 +28,7 @@ class Kind(enum.Enum):
     INVARIANT = "invariant"  # after the build and after every step
     FINAL = "final"  # at the end of complete, deadlock-free executions
     TRACE = "trace"  # fed the trace; see Monitor
-    BUILTIN = "builtin"  # deadlock, assertion, exception: found by the execution itself
+    BUILTIN = "builtin"  # deadlock, livelock, assertion, exception: found by the execution
 
 
 class Monitor:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rasmodel.choices import Choice
+from rasmodel.choices import RUN, Choice
 from rasmodel.errors import ModelError, RasmodelError, UsageError
 from rasmodel.execution import (
     Execution,
@@ -26,6 +26,7 @@ from rasmodel.execution import (
     execute,
 )
 from rasmodel.explore.cache import StateCache
+from rasmodel.explore.cycles import Cycles, FairRun
 from rasmodel.explore.determinism import Deterministic
 from rasmodel.explore.dfs import DepthFirst
 from rasmodel.explore.dpor import DporPath, Visibility
@@ -36,7 +37,7 @@ from rasmodel.explore.random import RandomWalk
 from rasmodel.explore.replay import Replay
 from rasmodel.explore.strategy import Strategy
 from rasmodel.loader import load_model
-from rasmodel.minimize import Minimizer
+from rasmodel.minimize import Minimizer, RunFn
 from rasmodel.model import Model
 from rasmodel.properties import BUILTIN_PROPERTIES, Kind
 from rasmodel.result import Counterexample, PropertyResult, Result, Stats, Verdict
@@ -48,6 +49,7 @@ REDUCTIONS = ("dpor", "none")
 CACHES = ("on", "off")
 
 LIVELOCK_WINDOW = 32
+LIVELOCK_SLACK = 4 * LIVELOCK_WINDOW  # steps a livelock check may run past --max-depth
 
 LIVELOCK_HINT = (
     "An execution reached --max-depth ({depth} steps) with {actor} repeating "
@@ -56,6 +58,14 @@ LIVELOCK_HINT = (
     "stopped here (bounded). Write the wait as `yield env.wait_until(lambda: ...)`: the "
     "process is then enabled only when the condition holds, and a wait that can never end "
     "is reported as a deadlock."
+)
+
+LIVELOCK_FOUND_HINT = (
+    "An execution reached --max-depth ({depth} steps) spinning, and running on fairly "
+    "from where the spin began found the livelock reported: the search stopped there, so "
+    "the other verdicts are bounded. If the spin waits for a condition, write it as "
+    "`yield env.wait_until(lambda: ...)` (the kernel library's `k.spin_until()`); a "
+    "server loop meant to run forever is a daemon (`env.process(..., daemon=True)`)."
 )
 
 DEPTH_HINT = (
@@ -409,9 +419,34 @@ class Search:
     def _run(self, run: Run, selection: Selection, **limits: Any) -> Execution:
         self.tick()
         limits.setdefault("stop_when_decided", not (self.opts.collect_states or self.stable))
-        return execute(
-            self.model, self.params, selection, run, Limits(self.opts.max_depth, **limits)
-        )
+        limits.setdefault("max_depth", self.opts.max_depth)
+        return execute(self.model, self.params, selection, run, Limits(**limits))
+
+    def _rerun(self, name: str, selection: Selection, **limits: Any) -> RunFn:
+        """How the counterexample of `name` is re-run (minimised, replayed): a livelock's
+        with its loop checked, and room past --max-depth to close it."""
+        if name != "livelock":
+            return lambda run: self._run(run, selection, **limits)
+        depth = self.opts.max_depth + LIVELOCK_SLACK
+        return lambda run: self._run(Cycles(run), selection, max_depth=depth, **limits)
+
+    def _confirm_livelock(self, execution: Execution) -> None:
+        """Run on fairly from the last write of a depth-cut execution whose tail only
+        spins: a fair loop found there is the `livelock` violation (explore.cycles)."""
+        if "livelock" not in self.names or "livelock" in self.found:
+            return
+        if self.opts.preemption_bound is not None:
+            return  # going round a loop forever would exceed any bound
+        writes = [step.index for step in execution.steps if step.writes]
+        prefix = _choices_before(execution.choices, writes[-1] + 1 if writes else 0)
+        selection = Selection.of(self.model, ["livelock"])
+        confirmation = self._rerun("livelock", selection)(FairRun(prefix))
+        self.executions += 1
+        self.steps += len(confirmation.steps)
+        for violation in confirmation.violations:
+            elapsed = time.monotonic() - self.start
+            self.found["livelock"] = (confirmation, violation, self.executions, elapsed)
+            self.livelock = LIVELOCK_FOUND_HINT.format(depth=self.opts.max_depth)
 
     def _account(self, execution: Execution) -> None:
         if self.observer is not None:
@@ -429,7 +464,10 @@ class Search:
             self.final_states.add(execution.final_state)
         if execution.reason is ExitReason.DEPTH:
             self.depth_hits += 1
-            self.livelock = self.livelock or _livelock(execution, self.opts.max_depth)
+            if self.livelock is None:
+                self.livelock = _livelock(execution, self.opts.max_depth)
+                if self.livelock is not None:
+                    self._confirm_livelock(execution)
         elapsed = time.monotonic() - self.start
         for violation in execution.violations:  # the first execution to violate each
             if violation.property not in self.found:
@@ -462,10 +500,11 @@ class Search:
         if self.interrupted:
             seconds = min(seconds, INTERRUPTED_MINIMIZE_SECONDS)
         minimizer = Minimizer(
-            lambda run: self._run(run, selection),
+            self._rerun(name, selection),
             name,
             max_executions=self.opts.minimize_executions,
             seconds=seconds,
+            bounding=name != "livelock",  # a fair loop takes the switches it takes
         )
         try:
             choices = minimizer.minimize(execution, violation).choices
@@ -491,8 +530,8 @@ class Search:
             minimized, minimization = self._minimize(name, execution, violation, selection)
             choices = minimized or choices
         try:
-            replayed = self._run(
-                Replay(choices), selection, record_where=True, stop_after=len(choices)
+            replayed = self._rerun(name, selection, record_where=True, stop_after=len(choices))(
+                Replay(choices)
             )
         except KeyboardInterrupt:  # a second Ctrl-C: keep it as found
             if self.watchdog_fired() or not self.opts.keep_on_interrupt:
@@ -533,8 +572,20 @@ _BUILTIN_DESCRIPTIONS = {
     "deadlock": "no execution ends with a non-daemon process blocked",
     "assertion": "no process raises AssertionError",
     "exception": "no process raises any other exception",
+    "livelock": "no process spins forever where nothing can end the spin (a fair endless loop)",
 }
 assert set(_BUILTIN_DESCRIPTIONS) == set(BUILTIN_PROPERTIES)
+
+
+def _choices_before(choices: Sequence[Choice], step: int) -> tuple[Choice, ...]:
+    """The choices made before step number `step` ran (its scheduling choice excluded)."""
+    runs = 0
+    for index, choice in enumerate(choices):
+        if choice.kind == RUN:
+            if runs == step:
+                return tuple(choices[:index])
+            runs += 1
+    return tuple(choices)
 
 
 def _livelock(execution: Execution, depth: int) -> str | None:
@@ -589,6 +640,10 @@ def replay(
     recorded execution took), choices that run out before that many steps is a
     sequence that does not fit (ReplayMismatch), not a fixed design."""
     selection = Selection.of(model, model.select([prop]))
+    run: Run = Replay(choices, steps=steps)
+    if prop == "livelock":  # its loop is checked, within a few rounds past the choices
+        run = Cycles(run)
+        max_depth = min(max_depth, (steps or len(choices)) + LIVELOCK_SLACK)
     limits = Limits(max_depth, record_where=True)
     with Watchdog(10.0):
-        return execute(model, params, selection, Replay(choices, steps=steps), limits)
+        return execute(model, params, selection, run, limits)

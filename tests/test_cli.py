@@ -34,6 +34,7 @@ def test_check_prints_verdicts_and_the_counterexample_trace(tmp_path: Path) -> N
     assert verdicts == {
         "all_counted": "violated",
         "deadlock": "holds",
+        "livelock": "holds",
         "assertion": "holds",
         "exception": "holds",
     }

@@ -110,8 +110,8 @@ def test_one_counterexample_violating_several_properties_is_shown_once(
 
 
 def _row(first: str) -> tuple[list[str], list[str]]:
-    names = ["all_counted", "deadlock", "assertion", "exception"]
-    return names, [first, "holds", "holds", "holds"]
+    names = ["all_counted", "deadlock", "livelock", "assertion", "exception"]
+    return names, [first, "holds", "holds", "holds", "holds"]
 
 
 def test_compare_without_out_prints_the_table(two_designs) -> None:

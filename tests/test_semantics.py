@@ -150,6 +150,7 @@ def test_daemon_timers_alone_do_not_keep_an_execution_alive(check_source) -> Non
     assert result.verdicts == {
         "ticked": "holds",
         "deadlock": "holds",
+        "livelock": "holds",
         "assertion": "holds",
         "exception": "holds",
     }
@@ -480,6 +481,7 @@ def test_trace_combinators(check_source) -> None:
         "handled_then_panic": "violated",
         "three_returns_max": "violated",
         "deadlock": "holds",
+        "livelock": "holds",
         "assertion": "holds",
         "exception": "holds",
     }
@@ -595,6 +597,7 @@ def test_interrupting_a_process_in_wait_until_cancels_the_wait(check_source) -> 
     assert result.verdicts == {
         "interrupted": "holds",
         "deadlock": "holds",
+        "livelock": "holds",
         "assertion": "holds",
         "exception": "holds",
     }

@@ -223,8 +223,9 @@ class Kernel:
         )
 
     def cpu_relax(self) -> Any:
-        """`cpu_relax()` inside a hand-written spin loop: a scheduling point. Prefer
-        `spin_until`, which turns a spin that never ends into a deadlock."""
+        """`cpu_relax()` inside a hand-written spin loop: a scheduling point. A spin
+        nothing can end is a `livelock`, but the search stops at the first execution
+        that spins to --max-depth; `spin_until` makes it a deadlock, found exhaustively."""
         return self.step("cpu_relax")
 
     def emit(self, kind: str, **data: Any) -> None:
