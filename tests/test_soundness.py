@@ -80,6 +80,8 @@ def test_the_sample_covers_the_api() -> None:
         "seqlock",
         "cpu_stall",
         "task_work_add",
+        "signal",
+        "memory_failure upstream",
     } | {f"trace:{k}" for k in ("never", "before", "at_most_once", "eventually", "after", "fn")}
     assert expected <= seen, sorted(expected - seen)
 

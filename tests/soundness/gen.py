@@ -139,6 +139,7 @@ FEATURE = {
     "percpu": "per-cpu variable",
     "mf": "memory_failure upstream",
     "uaccess": "memory_failure upstream",
+    "sigbus": "signal",
     "irqoff": "local_irq_disable",
     "seqwrite": "seqlock",
     "seqread": "seqlock",
@@ -400,6 +401,7 @@ def _kernel_program(seed: int, draw: _Draw) -> Program:
         "irqs": (),
         "preempt_rt": draw.chance(0.3),
         "stall": draw.chance(0.15),
+        "page": draw.pick(("dirty", "dirty", "clean", "pinned")),
     }
     tasks = []
     ntasks = 2 if units > 2 and draw.chance(0.4) else 1
@@ -470,6 +472,7 @@ def _kernel_op(draw: _Draw, *, task: bool) -> Op:
     if task:
         table += [("task_work_add",), ("exit_to_user",), ("irqsave",), ("preempt",)]
         table += [("wait_completion",), ("wait_event",), ("irqoff",), ("mf",), ("uaccess",)]
+        table += [("sigbus",)]
     return draw.pick(table)
 
 
@@ -863,7 +866,8 @@ def _render_kernel(program: Program) -> str:
     src("import rasmodel as rm")
     src("from rasmodel.kernel import (")
     src("    HARDIRQ, NMI, Completion, GenPool, IrqWork, KFifo, Kernel, LList, Mutex, SpinLock,")
-    src("    Memory, PerCpu, SeqLock, WaitQueue, exit_to_user, panic, task_work_add,")
+    src("    AR, Memory, PerCpu, SeqLock, WaitQueue, exit_to_user, force_sig_mceerr, panic,")
+    src("    task_work_add,")
     src(")")
     src("")
     src(f'model = rm.Model("gen-{program.seed}")')
@@ -885,7 +889,11 @@ def _render_kernel(program: Program) -> str:
         src(f'pool = GenPool(k, "pool", {k["pool"]})')
         if _uses(program, "mf", "uaccess"):
             src("memory = Memory(k, lambda task, page: iter(()), upstream=True)")
-            src('page = memory.page(0xB0, poisoned=True, mapped_by=("T0",))')
+            kind = k.get("page", "dirty")
+            src(
+                f'page = memory.page(0xB0, poisoned=True, mapped_by=("T0",), '
+                f"clean={kind == 'clean'}, pinned={kind == 'pinned'})"
+            )
         if _uses(program, "percpu"):
             src('pc = PerCpu(k, "pc", 0)')
         if _uses(program, "mutex"):
@@ -998,7 +1006,11 @@ def _render_kernel_ops(src: _Source, ops: tuple[Op, ...], *, task: bool) -> None
             src('task_work_add(k, task, "cb", 2)')
             src("yield k.step('twa')")
         elif name == "exit_to_user":
-            src("yield from exit_to_user(k, task)")
+            src("if (yield from exit_to_user(k, task)):")
+            src("    return  # killed by a signal")
+        elif name == "sigbus":
+            src("force_sig_mceerr(k, task, AR, 0xB0)")
+            src("yield k.step('sigbus')")
         elif name == "irqsave":
             src("flags = k.local_irq_save()")
             src("z.value = z.value + 1")
