@@ -44,3 +44,12 @@ def task_work_run(kernel: Kernel, task: Task) -> Steps:
         for callback, *args in batch:
             kernel.emit("task_work_run", task=task.name, work=callback)
             yield from kernel.callbacks[callback](task, *args)
+
+
+def __getattr__(name: str) -> Any:
+    """`exit_to_user` lived here before signals: `rasmodel.kernel.entry` has it now."""
+    if name == "exit_to_user":
+        from rasmodel.kernel.entry import exit_to_user
+
+        return exit_to_user
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
