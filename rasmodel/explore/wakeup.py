@@ -19,7 +19,8 @@ where the paper's events each touch what the program text fixes:
   of the keys the sequence touches (the paper: if it commutes with it). A step that
   only read a key may write it in another order of the same steps. Nor does it
   cover the sequence if its step raised: that ends the execution, so no order in
-  which it runs first goes on to run the sequence.
+  which it runs first goes on to run the sequence. A guard the sequence waits in
+  counts as read (an interrupted wait_until may pass its guard in another order).
   `HappensBefore.displaced_races` covers the other place the paper relies on
   footprints that do not change.
 
@@ -91,10 +92,15 @@ class WakeupSequence:
 
     def untouched_by(self, touched: Touched) -> bool:
         """No step of the sequence touches what `touched` read or wrote (see the
-        module docstring: a read may be a write in another order)."""
+        module docstring: a read may be a write in another order), nor waited in a
+        guard on it: a step an interrupt took out of its wait_until reads nothing,
+        but moved before the step it raced with, it may pass the guard instead."""
         reads, writes = touched
         keys = reads | writes
-        return all(independent((keys, keys), self.step(p)) for p in range(len(self.steps)))
+        return all(
+            independent((keys, keys), step) and keys.isdisjoint(step.guard or ())
+            for step in map(self.step, range(len(self.steps)))
+        )
 
     def after(
         self, actor: str, touched: Touched | None, options: Options | None
