@@ -90,8 +90,8 @@ class Model:
             raise ModelError(
                 f"model {self.name!r} already has a property named {prop.name!r}.",
                 where=caller_location(4),
-                hint="Property names must be unique (deadlock, assertion and exception "
-                "are built in).",
+                hint="Property names must be unique; "
+                f"{', '.join(BUILTIN_PROPERTIES)} are built in.",
             )
         self.properties[prop.name] = prop
 

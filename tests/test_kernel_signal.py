@@ -14,11 +14,15 @@ from rasmodel.kernel import (
     AO,
     AR,
     MF_ACTION_REQUIRED,
+    NMI,
+    SIGKILL,
     Kernel,
     Memory,
     Task,
     exit_to_user,
+    force_sig,
     force_sig_mceerr,
+    set_tsk_thread_flag,
     task_work_add,
 )
 
@@ -191,4 +195,128 @@ def test_a_signal_for_a_task_that_does_not_exist_is_a_model_error_naming_the_lin
         return k
 
     with pytest.raises(ModelError, match=r"test_kernel_signal.py:\d+: a signal for 'Z'"):
+        rm.check(model)
+
+
+def _sigkill_then_sigbus() -> rm.Model:
+    """A SIGKILLs B, a thread of its process with a SIGBUS AO pending, then sends B a
+    SIGBUS AR; B returns to user space after that."""
+    model = rm.Model("sigkill-group")
+
+    @model.build
+    def build(env: rm.Env):
+        k = Kernel(env, cpus=2, preemptions=0, migrations=0)
+        killed = env.var("killed", {})
+        ao_sent = env.var("ao_sent", False)
+        kill_sent = env.var("kill_sent", False)
+
+        def a(task: Task):
+            yield env.wait_until(lambda: ao_sent.value, "B's AO pending")
+            yield k.step("kill")
+            force_sig(k, "B", SIGKILL)
+            force_sig_mceerr(k, "B", AR, 0xA0)
+            kill_sent.value = True
+            died = yield from exit_to_user(k, task)
+            killed.value = {**killed.value, "A": died}
+
+        def b(task: Task):
+            force_sig_mceerr(k, task, AO, 0xB0)
+            ao_sent.value = True
+            yield env.wait_until(lambda: kill_sent.value, "A's SIGKILL sent")
+            died = yield from exit_to_user(k, task)
+            killed.value = {**killed.value, "B": died}
+
+        k.task("A", a, cpu=0, mm="P")
+        k.task("B", b, cpu=1, mm="P")
+        return killed
+
+    @model.final
+    def both_killed(killed, params):
+        return killed.value == {"A": True, "B": True} or str(killed.value)
+
+    @model.trace(reads=("signal_dropped", "signal_delivered"))
+    def b_dies_of_sigkill_and_the_late_sigbus_is_dropped(system: Any, params: Any, trace):
+        b = [(e["kind"], e["data"].get("sig")) for e in trace if e["data"].get("task") == "B"]
+        wanted = [("signal_dropped", "SIGBUS"), ("signal_delivered", "SIGKILL")]
+        return [e for e in b if e[0] in {"signal_dropped", "signal_delivered"}] == wanted or str(b)
+
+    return model
+
+
+def test_sigkill_to_one_thread_kills_its_process_and_a_dying_process_takes_no_signal() -> None:
+    result = rm.check(_sigkill_then_sigbus())
+    assert result.exhaustive
+    assert result.verdicts["both_killed"] == "holds"
+    assert result.verdicts["b_dies_of_sigkill_and_the_late_sigbus_is_dropped"] == "holds"
+
+
+def _flag_set_by_nmi_during_its_handler() -> rm.Model:
+    """A's TIF_MCE handler runs on its way out; an NMI on A's CPU may set the flag
+    again, at any point."""
+    model = rm.Model("tif-again")
+
+    @model.build
+    def build(env: rm.Env):
+        k = Kernel(env, cpus=1, preemptions=0, migrations=0)
+
+        def handler(task: Task):
+            yield k.step("handle TIF_MCE")
+            k.emit("handler_done")
+
+        k.tif_handlers["TIF_MCE"] = handler
+
+        def a(task: Task):
+            set_tsk_thread_flag(k, task, "TIF_MCE")
+            yield k.step("kernel")
+            yield from exit_to_user(k, task)
+
+        def nmi(context: Any):
+            set_tsk_thread_flag(k, k.tasks["A"], "TIF_MCE")
+            k.emit("flag_set")
+            yield k.step("nmi")
+
+        k.task("A", a)
+        k.interrupt("sea", nmi, kind=NMI)
+        return k
+
+    @model.trace(reads=("flag_set", "do_notify_resume", "handler_done", "ret_to_user"))
+    def handled_before_user(system: Any, params: Any, trace: list[dict]):
+        """A flag the NMI set while the handler ran is handled again before A
+        returns (only one set after the last check may reach user space)."""
+        kinds = [e["kind"] for e in trace if e["kind"] != "sched"]
+        for index, kind in enumerate(kinds):
+            rest = kinds[index:]
+            upto = rest[: rest.index("ret_to_user")] if "ret_to_user" in rest else rest
+            if kind == "flag_set" and "handler_done" in upto and "do_notify_resume" not in upto:
+                return str(kinds)
+        return True
+
+    model.check(rm.at_most_once("do_notify_resume"), name="handled_once")
+    return model
+
+
+def test_a_flag_an_nmi_sets_while_its_handler_runs_is_handled_again_before_user() -> None:
+    result = rm.check(_flag_set_by_nmi_during_its_handler())
+    assert result.exhaustive
+    assert result.verdicts["handled_once"] == "violated"  # the second round ran
+    assert result.verdicts["handled_before_user"] == "holds"
+
+
+def test_a_pending_signal_does_not_hide_returning_to_user_with_preemption_disabled() -> None:
+    model = rm.Model("signal-preempt-off")
+
+    @model.build
+    def build(env: rm.Env):
+        k = Kernel(env, cpus=1, preemptions=0, migrations=0)
+
+        def a(task: Task):
+            yield k.step("kernel")
+            force_sig_mceerr(k, task, AR, 0xA0)
+            k.preempt_disable()
+            yield from exit_to_user(k, task)
+
+        k.task("A", a)
+        return k
+
+    with pytest.raises(ModelError, match="preempt"):
         rm.check(model)

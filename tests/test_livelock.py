@@ -160,3 +160,108 @@ def test_a_kernel_spin_on_a_lock_held_beneath_is_a_livelock_and_holds_without_th
     quiet = rm.check(_nmi_spins_on_the_lock_of_the_task_it_interrupted(False))
     assert quiet.exhaustive
     assert quiet.verdicts["livelock"] == "holds"
+
+
+def _spin_until_a_timer(delay: float) -> rm.Model:
+    """A spins until a timer, `delay` from now, sets the flag."""
+    model = rm.Model("timer-spin")
+
+    @model.build
+    def build(env: rm.Env):
+        flag = env.var("flag", 0)
+
+        def a():
+            while not flag.value:
+                yield env.pause("cpu_relax")
+
+        def timer():
+            yield env.timeout(delay)
+            flag.value = 1
+
+        env.process(a(), name="A")
+        env.process(timer(), name="timer")
+        return flag
+
+    return model
+
+
+def test_a_spin_a_timer_due_later_ends_is_no_livelock() -> None:
+    result = rm.check(_spin_until_a_timer(5), max_depth=100)
+    assert result.verdicts["livelock"] == "no-violation-found"
+
+
+def _spin_the_preemption_budget_keeps_going(preemptions: int) -> rm.Model:
+    """On one CPU, A spins until B sets a flag; C, already running, takes one step.
+    Only a preemption of A lets B run, and the search allows `preemptions`."""
+    model = rm.Model(f"budget-spin-{preemptions}")
+
+    @model.build
+    def build(env: rm.Env):
+        k = Kernel(env, cpus=1, preemptions=preemptions, migrations=0)
+        flag = env.var("flag", 0)
+
+        def a(task: Any):
+            while not flag.value:
+                yield k.cpu_relax()
+
+        def c(task: Any):
+            yield k.step("one step")
+
+        def b(task: Any):
+            yield k.step("set the flag")
+            flag.value = 1
+
+        k.task("A", a)
+        k.task("C", c)
+        k.task("B", b)
+        return flag
+
+    return model
+
+
+def test_a_spin_only_the_preemption_budget_keeps_going_is_no_livelock() -> None:
+    """Once the budget is spent A spins alone, but a real scheduler would preempt it
+    and B would end the spin: a bound of the search, not a livelock of the design."""
+    result = rm.check(_spin_the_preemption_budget_keeps_going(1), max_depth=150)
+    assert result.verdicts["livelock"] == "no-violation-found"
+
+
+def test_a_property_named_after_a_built_in_one_is_refused_naming_them_all() -> None:
+    model = rm.Model("clash")
+    with pytest.raises(rm.ModelError) as error:
+
+        @model.invariant
+        def livelock(system: Any, params: Any) -> bool:
+            return True
+
+    assert "already has a property named 'livelock'" in str(error.value)
+    assert "deadlock, livelock, assertion, exception are built in" in str(error.value)
+
+
+def _retry(succeeds: bool) -> rm.Model:
+    """A retries while a `choose` says it failed; when `succeeds` is False both
+    options fail (a spin on a flag nobody sets, whichever way it waits)."""
+    model = rm.Model(f"retry-{succeeds}")
+
+    @model.build
+    def build(env: rm.Env):
+        done = env.var("done", 0)
+
+        def a():
+            while not done.value:
+                ok = env.choose([False, True], "cmpxchg succeeded")
+                if ok and succeeds:
+                    done.value = 1
+                yield env.pause("retry")
+
+        env.process(a(), name="A")
+        return done
+
+    return model
+
+
+def test_a_retry_a_choose_could_end_is_no_livelock_and_one_it_cannot_is() -> None:
+    """Choices are fair as processes are: a loop that keeps taking one option of a
+    `choose` whose other option leaves it is not a livelock."""
+    assert rm.check(_retry(True), max_depth=100).verdicts["livelock"] == "no-violation-found"
+    assert rm.check(_retry(False), max_depth=100).verdicts["livelock"] == "violated"

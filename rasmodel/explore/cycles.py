@@ -4,8 +4,11 @@ An execution that returns to a state it was in (the same key, `sim.statekey`: tr
 state, events, timers and every process's frame) can repeat the steps in between
 forever. That loop is a livelock, not an artefact of the search, when it is fair in
 the strong sense (every process enabled at some point of the loop takes a step in
-it: nothing is starved, so real hardware could run it that way forever) and a
-non-daemon process is still alive (it never finishes). A CPU spinning on a flag
+it: nothing is starved, so real hardware could run it that way forever; and every
+option a `choose` in it offered is taken in it: a retry that could succeed does), a
+non-daemon process is still alive (it never finishes), no timer is due later (the
+loop takes no time, real code would) and no bound of the model's own keeps a step
+out (`env.bounded_by`: the kernel library's preemption budget, say). A CPU spinning on a flag
 that no context can ever set is the kernel example.
 
 `Cycles` wraps a run and checks every state of the execution for such a loop;
@@ -29,7 +32,8 @@ from rasmodel.sim.statekey import Keying, Unkeyable
 
 class FairRun(Run):
     """Follows `prefix`, then runs the enabled process that ran least recently (so no
-    process is starved); option 0 of every choose."""
+    process is starved) and takes, at each `choose`, the option of that label taken
+    least recently (so no option is)."""
 
     def __init__(self, prefix: Sequence[Choice]) -> None:
         self.prefix = wanted(prefix)
@@ -41,17 +45,19 @@ class FairRun(Run):
         if self.cursor < len(self.prefix):
             index = self.prefix[self.cursor].index_in(point)
             self.cursor += 1
-        elif point.kind == RUN:
-            index = min(range(len(point.options)), key=self._waited(point.options))
         else:
-            index = 0
-        if point.kind == RUN:
-            self.clock += 1
-            self.last_ran[str(point.options[index])] = self.clock
+            index = min(range(len(point.options)), key=self._waited(point))
+        self.clock += 1
+        self.last_ran[self._name(point, index)] = self.clock
         return index
 
-    def _waited(self, options: Sequence[Any]) -> Callable[[int], int]:
-        return lambda i: self.last_ran.get(str(options[i]), 0)
+    def _waited(self, point: Point) -> Callable[[int], int]:
+        return lambda i: self.last_ran.get(self._name(point, i), 0)
+
+    @staticmethod
+    def _name(point: Point, index: int) -> str:
+        option = str(point.options[index])
+        return option if point.kind == RUN else f"{point.label}\0{option!r}"
 
 
 class Cycles(Run):
@@ -62,9 +68,14 @@ class Cycles(Run):
         self.inner = inner
         self.keying = Keying()
         self.key_of: Callable[[], Hashable] | None = None
-        self.seen: dict[Hashable, int] = {}  # state key -> steps taken when it was seen
+        # state key -> steps taken when it was first and last seen
+        self.seen: dict[Hashable, tuple[int, int]] = {}
         self.runs: list[tuple[str, frozenset[str]]] = []  # per step: who ran, who could
         self.options: frozenset[str] = frozenset()
+        # per step: the (label, option) pairs its `choose`s offered, and took
+        self.choices: list[tuple[frozenset[Any], frozenset[Any]]] = []
+        self.offered: set[tuple[str, str]] = set()
+        self.taken: set[tuple[str, str]] = set()
         self.env: Env | None = None
 
     def attach(self, env: Env, holding: Callable[[], Any]) -> None:
@@ -75,13 +86,19 @@ class Cycles(Run):
             self.key_of = lambda: keying.key(env, holding())
 
     def choose(self, point: Point) -> int:
+        index = self.inner.choose(point)
         if point.kind == RUN:
             self.options = frozenset(map(str, point.options))
-        return self.inner.choose(point)
+            self.offered, self.taken = set(), set()
+        else:
+            self.offered.update((point.label, repr(option)) for option in point.options)
+            self.taken.add((point.label, repr(point.options[index])))
+        return index
 
     def on_step(self, step: Step, env: Env) -> None:
         self.inner.on_step(step, env)
         self.runs.append((step.actor, self.options))
+        self.choices.append((frozenset(self.offered), frozenset(self.taken)))
         if self.key_of is None or step.failed:
             return
         try:
@@ -90,10 +107,11 @@ class Cycles(Run):
             self.key_of = None  # this execution cannot be checked: no verdict from it
             return
         taken = len(self.runs)
-        since = self.seen.get(key)
-        self.seen[key] = taken
-        if since is not None and env.live > 0:
-            self._check_loop(since, step, env)
+        seen = self.seen.get(key)
+        self.seen[key] = (seen[0] if seen else taken, taken)
+        if seen is not None and env.live > 0:
+            for since in sorted(set(seen)):  # the whole spin, and its last round
+                self._check_loop(since, step, env)
 
     def on_emit(self, event: Any) -> None:
         self.inner.on_emit(event)
@@ -107,6 +125,11 @@ class Cycles(Run):
         could = frozenset().union(*(options for _, options in loop))
         if not could <= ran:
             return  # someone enabled never ran in it: an unfair loop, not a livelock
+        offered = frozenset().union(*(o for o, _ in self.choices[since:]))
+        if not offered <= frozenset().union(*(t for _, t in self.choices[since:])):
+            return  # a choose in it could have gone another way: unfair too
+        if env.time_can_advance() or env.bound_reached():
+            return  # a timer, or what a bound keeps out, could still end it
         spinning = " and ".join(_at(env, actor) for actor in sorted(ran))
         steps = f"step {since}" if since == step.index else f"steps {since}-{step.index}"
         alive = [p.name for p in env.live_processes() if not p.daemon]

@@ -175,8 +175,11 @@ class Kernel:
         self.has_fifo = False  # some task is SCHED_FIFO (see `fifo_preempts`)
         self.preemptions = env.var("sched.preemptions_left", preemptions)
         self.migrations = env.var("sched.migrations_left", migrations)
+        # Threads of processes in a group exit (kernel/signal.c SIGNAL_GROUP_EXIT), by mm.
+        self.group_exit: Var[frozenset[str]] = env.var("signal.group_exit", frozenset())
         env.describe_switches(self._switch_words)
         env.describe_executions(self._stall_notes)
+        env.bounded_by(self._budget_keeps_out)
         for cpu in self.cpus:
             env.process(self._scheduler(cpu), name=f"sched/{cpu.index}", daemon=True)
         if migrations > 0 and cpus > 1:
@@ -587,6 +590,23 @@ class Kernel:
             return False  # SCHED_FIFO runs until it blocks
         preemptible = cpu.preempt_count.value == 0 and cpu.irqs_off.value == 0
         return preemptible and (self.preemptions.value > 0 or self.fifo_preempts(cpu))
+
+    def _budget_keeps_out(self) -> bool:
+        """The preemption or migration budget (a bound of the search, not of the
+        machine) is all that keeps a switch or a migration from happening now."""
+        if self.migrations.value == 0 and len(self.cpus) > 1 and self._migratable():
+            return True
+        if self.preemptions.value > 0:
+            return False
+        for cpu in self.cpus:
+            curr = cpu.curr.value
+            if cpu.stack.value or curr is None or not self.tasks[curr].runnable():
+                continue
+            if self.tasks[curr].fifo or cpu.preempt_count.value or cpu.irqs_off.value:
+                continue
+            if self._candidates(cpu):
+                return True
+        return False
 
     def _scheduler(self, cpu: Cpu) -> Steps:
         """`schedule()` on one CPU: pick the next task when idle, or preempt."""

@@ -1,12 +1,15 @@
 """The way back to user space: kernel/entry/common.c `exit_to_user_mode_loop()`.
 
-After a last preemption point (`exit_to_user_mode`), in task context: a pending
-signal is delivered first (`get_signal()` runs pending task_work before it); then
-the handler of every TIF flag set on the task (the arch work) and its task_work
-(`resume_user_mode_work()`); a signal those queued (the SIGBUS of `memory_failure()`
-in a task_work) is delivered in the loop's next round, before the task returns to
-user space (a `ret_to_user` event). Returning with preemption disabled is a model
-error.
+After a last preemption point (`exit_to_user_mode`), in task context, round after
+round until no work is left: a pending signal (`get_signal()` runs pending task_work
+before it; a fatal one kills the task here), the task's task_work
+(`resume_user_mode_work()`), then the handler of every TIF flag set on the task (the
+arch work, `do_notify_resume()`); each round re-reads what is pending, so work that
+a handler or an interrupt queued meanwhile is done before the task leaves. After the
+last check one more scheduling point: an NMI-like exception may still set a flag
+there, which the task then carries to user space (as on hardware, where the final
+check runs with IRQs masked but not NMIs or SDEI). Then `ret_to_user`. Returning
+with preemption disabled is a model error.
 """
 
 from __future__ import annotations
@@ -21,19 +24,31 @@ from rasmodel.kernel.task_work import task_work_run
 
 
 def exit_to_user(kernel: Kernel, task: Task) -> Generator[Any, Any, bool]:
-    """Signals, TIF work, task_work, then `ret_to_user`. Returns True when a signal
-    killed the task on the way (it does not return to user space), else False."""
+    """Signals, task_work and TIF work until none is pending, then `ret_to_user`.
+    Returns True when a signal killed the task on the way (it does not return to
+    user space), else False."""
     yield kernel.step("exit_to_user_mode")
-    if signal_pending(task) and (yield from get_signal(kernel, task)):
-        return True
-    for flag in sorted(task.flags.value):
-        if flag in kernel.tif_handlers:
+    _check_preemptible(kernel, task)
+    while True:
+        if signal_pending(task) and (yield from get_signal(kernel, task)):
+            return True
+        yield from task_work_run(kernel, task)
+        flags = [flag for flag in sorted(task.flags.value) if flag in kernel.tif_handlers]
+        for flag in flags:
             task.flags.value = task.flags.value - {flag}
             kernel.emit("do_notify_resume", task=task.name, flag=flag)
             yield from kernel.tif_handlers[flag](task)
-    yield from task_work_run(kernel, task)
-    if signal_pending(task) and (yield from get_signal(kernel, task)):
-        return True
+        if not (flags or task.task_works or signal_pending(task)):
+            break
+    _check_preemptible(kernel, task)
+    flags_before = kernel.local_irq_save()  # the final check runs with IRQs masked
+    yield kernel.step("exit_to_user_mode: return")
+    kernel.emit("ret_to_user", task=task.name, cpu=kernel.current().cpu.name)
+    kernel.local_irq_restore(flags_before)  # eret: user space runs with IRQs on
+    return False
+
+
+def _check_preemptible(kernel: Kernel, task: Task) -> None:
     cpu = kernel.current().cpu
     if cpu.preempt_count.value > 0:
         raise ModelError(
@@ -41,5 +56,3 @@ def exit_to_user(kernel: Kernel, task: Task) -> Generator[Any, Any, bool]:
             where=caller_location(),
             hint="Release every spinlock and preempt_disable() before returning to user.",
         )
-    kernel.emit("ret_to_user", task=task.name, cpu=cpu.name)
-    return False

@@ -5,11 +5,14 @@
   `force_sig()` (no address) queue a signal on one task (`sigbus` event for SIGBUS).
 - Signals below SIGRTMIN are legacy: while one is pending, the same signal sent again
   is dropped with its siginfo (`legacy_queue()`), whatever its code (a
-  `signal_dropped` event).
-- `get_signal()` runs pending task_work first (kernel/signal.c, 7.x), then dequeues.
-  The default action of SIGBUS and SIGKILL kills the task and, as `do_group_exit()` ->
-  `zap_other_threads()`, queues SIGKILL on the other live threads of its process:
-  they die at their own next return to user space.
+  `signal_dropped` event). A process in a group exit takes no new signal
+  (`prepare_signal()`).
+- SIGKILL starts the group exit when it is sent (`complete_signal()`): every thread of
+  the process gets SIGKILL. `get_signal()` runs pending task_work first (7.x), then
+  delivers SIGKILL to a thread of an exiting group, else the oldest pending signal.
+  The default action of SIGBUS kills the task and, as `do_group_exit()` ->
+  `zap_other_threads()`, starts the group exit. A killed thread exits there; the
+  others die at their own next return to user space.
 - `exit_to_user()` (`rasmodel.kernel.entry`) delivers them on the way out.
 """
 
@@ -47,24 +50,32 @@ def signal_pending(task: Task) -> bool:
 
 
 def get_signal(kernel: Kernel, task: Task) -> Steps:
-    """`get_signal()`: pending task_work first, then the oldest pending signal.
-    Returns True when it killed the task (every signal modelled is fatal)."""
+    """`get_signal()`: pending task_work first, then SIGKILL if the process is in a
+    group exit, else the oldest pending signal. Returns True when it killed the task
+    (every signal modelled is fatal)."""
     yield from task_work_run(kernel, task)
     pending = task.sigpending.value
     if not pending:
         return False
-    sig, code, pfn = pending[0]
-    task.sigpending.value = pending[1:]
+    dying = _group(task) in kernel.group_exit.value
+    first = next((p for p in pending if p[0] == SIGKILL), pending[0]) if dying else pending[0]
+    sig, code, pfn = first
+    task.sigpending.value = tuple(p for p in pending if p is not first)
     kernel.emit("signal_delivered", task=task.name, sig=sig, code=code, pfn=pfn)
-    if sig != SIGKILL:  # a SIGKILL here is a group exit already under way
-        for other in _other_threads(kernel, task):
-            _send(kernel, other, SIGKILL, SI_KERNEL, None)  # zap_other_threads()
+    if not dying:
+        _group_exit(kernel, task, but=task)  # do_group_exit() -> zap_other_threads()
     kernel.emit("task_exit", task=task.name, sig=sig)
     return True
 
 
 def _send(kernel: Kernel, task: Task, sig: str, code: str, pfn: int | None) -> None:
     pending = task.sigpending.value
+    if _group(task) in kernel.group_exit.value:  # prepare_signal(): already dying
+        kernel.emit("signal_dropped", task=task.name, sig=sig, code=code, pfn=pfn)
+        return
+    if sig == SIGKILL:
+        _group_exit(kernel, task)  # complete_signal(): the whole group, now
+        return
     if any(queued == sig for queued, _, _ in pending):  # legacy_queue()
         kernel.emit("signal_dropped", task=task.name, sig=sig, code=code, pfn=pfn)
         return
@@ -73,6 +84,23 @@ def _send(kernel: Kernel, task: Task, sig: str, code: str, pfn: int | None) -> N
         kernel.emit("sigbus", task=task.name, code=code, pfn=pfn)
     else:
         kernel.emit("signal", task=task.name, sig=sig, code=code)
+
+
+def _group_exit(kernel: Kernel, task: Task, but: Task | None = None) -> None:
+    """SIGNAL_GROUP_EXIT for `task`'s process, SIGKILL queued on each live thread
+    (but the one that exits now)."""
+    kernel.group_exit.value = kernel.group_exit.value | {_group(task)}
+    for thread in _threads(kernel, task):
+        if thread is not but and not any(
+            queued == SIGKILL for queued, _, _ in thread.sigpending.value
+        ):
+            thread.sigpending.value = (*thread.sigpending.value, (SIGKILL, SI_KERNEL, None))
+            kernel.emit("signal", task=thread.name, sig=SIGKILL, code=SI_KERNEL)
+
+
+def _group(task: Task) -> str:
+    """The thread group: the process (mm); a kernel thread is a group of its own."""
+    return task.mm if task.mm is not None else f"kthread:{task.name}"
 
 
 def _task(kernel: Kernel, task: Task | str) -> Task:
@@ -87,11 +115,9 @@ def _task(kernel: Kernel, task: Task | str) -> Task:
     return kernel.tasks[task]
 
 
-def _other_threads(kernel: Kernel, task: Task) -> list[Task]:
-    if task.mm is None:
-        return []
+def _threads(kernel: Kernel, task: Task) -> list[Task]:
+    """The live threads of `task`'s process."""
+    group = _group(task)
     return [
-        t
-        for _, t in sorted(kernel.tasks.items())
-        if t is not task and t.mm == task.mm and t.state.value != DONE
+        t for _, t in sorted(kernel.tasks.items()) if _group(t) == group and t.state.value != DONE
     ]

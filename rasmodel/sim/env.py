@@ -122,6 +122,7 @@ class Env(simpy.Environment):
         self._state: dict[str, Var[Any] | Queue[Any]] = {}
         self._switch_words: Callable[[str, str], str | None] | None = None
         self._note_writers: list[Callable[[Sequence[Step], Sequence[Any]], Iterable[str]]] = []
+        self._bounds: list[Callable[[], Any]] = []  # see `bounded_by`
         self._events: list[Event] = []
         self._resources: list[Any] = []
         self._counters: dict[str, int] = {}
@@ -627,6 +628,22 @@ class Env(simpy.Environment):
         whose `options` were the processes that could run) returns lines to print
         under the trace ("cpu0 made no progress for 9 steps of cpu1 ...")."""
         self._note_writers.append(notes)
+
+    def bounded_by(self, reached: Callable[[], Any]) -> None:
+        """Declare a bound of the model's own (a budget of preemptions, say):
+        `reached()` is true where that bound is what keeps a step out. rasmodel claims
+        no livelock in such a state: without the bound, something else could run."""
+        self._bounds.append(reached)
+
+    def bound_reached(self) -> bool:
+        """Whether a bound declared with `bounded_by` keeps a step out now."""
+        return any(_model_words(reached, "env.bounded_by()'s function") for reached in self._bounds)
+
+    def time_can_advance(self) -> bool:
+        """An event due later could still wake a non-daemon process."""
+        return self._live > 0 and any(
+            entry[0] > self._now and _keeps_alive(entry[3]) for entry in self._queue
+        )
 
     def execution_notes(self, steps: Sequence[Step], runs: Sequence[Any]) -> tuple[str, ...]:
         lines: list[str] = []
