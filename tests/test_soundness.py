@@ -146,6 +146,7 @@ def test_the_trace_check_counts_the_traces_a_search_missed() -> None:
         "interrupt_cover.py",
         "reversed_step_footprint.py",
         "interrupted_guard_cover.py",
+        "racing_step_cover.py",
     ],
 )
 def test_dpor_explores_every_trace_of_a_model_it_once_missed_a_trace_of(name: str) -> None:

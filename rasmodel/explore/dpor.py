@@ -330,12 +330,13 @@ class DporPath(Path):
         options = self._run_options()
         for i, j in order.races(start):
             if i < ran:  # two steps that never ran have nothing to reverse
-                self._reverse(i, WakeupSequence(order.notdep(i, j), order, options))
+                sequence = WakeupSequence(order.notdep(i, j), order, options, order.steps[i])
+                self._reverse(i, sequence)
         for run, actor, (reads, writes) in self.woken:
             step = Access(actor, reads, writes, time=accesses[run].time)
             for sequence in order.displaced_races(run, step):
                 if sequence[-1] >= start:
-                    self._reverse(run, WakeupSequence(sequence, order, options))
+                    self._reverse(run, WakeupSequence(sequence, order, options, step))
 
     def _explore_all(self) -> None:
         """The execution reached a state explored before, so the races of what follows

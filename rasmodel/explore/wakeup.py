@@ -21,6 +21,9 @@ where the paper's events each touch what the program text fixes:
   cover the sequence if its step raised: that ends the execution, so no order in
   which it runs first goes on to run the sequence. A guard the sequence waits in
   counts as read (an interrupted wait_until may pass its guard in another order).
+  And it must not touch the step the sequence is reversed against either: run
+  first, it may change what that step does, so that below it the race is gone (in
+  the paper, the race is found again below the covering actor).
   `HappensBefore.displaced_races` covers the other place the paper relies on
   footprints that do not change.
 
@@ -56,12 +59,20 @@ class WakeupNode:
 
 class WakeupSequence:
     """Steps of one execution (indices into its happens-before order) to run in this
-    order, with the options each step's `choose`s took."""
+    order, with the options each step's `choose`s took, ahead of `against`: the step
+    whose race with the last one the sequence reverses."""
 
-    def __init__(self, steps: list[int], order: HappensBefore, options: Sequence[Options]) -> None:
+    def __init__(
+        self,
+        steps: list[int],
+        order: HappensBefore,
+        options: Sequence[Options],
+        against: Access | None = None,
+    ) -> None:
         self.steps = steps
         self.order = order
         self.options = options
+        self.against = against
 
     def step(self, position: int) -> Access:
         return self.order.steps[self.steps[position]]
@@ -72,7 +83,7 @@ class WakeupSequence:
 
     def without(self, position: int) -> WakeupSequence:
         rest = self.steps[:position] + self.steps[position + 1 :]
-        return WakeupSequence(rest, self.order, self.options)
+        return WakeupSequence(rest, self.order, self.options, self.against)
 
     def first_of(self, actor: str) -> int | None:
         for position in range(len(self.steps)):
@@ -91,15 +102,18 @@ class WakeupSequence:
         return not any(self.order.ordered(earlier, step) for earlier in self.steps[:position])
 
     def untouched_by(self, touched: Touched) -> bool:
-        """No step of the sequence touches what `touched` read or wrote (see the
-        module docstring: a read may be a write in another order), nor waited in a
-        guard on it: a step an interrupt took out of its wait_until reads nothing,
-        but moved before the step it raced with, it may pass the guard instead."""
+        """No step of the sequence, nor the step it is reversed against, touches what
+        `touched` read or wrote (see the module docstring: a read may be a write in
+        another order), nor waited in a guard on it: a step an interrupt took out of
+        its wait_until reads nothing, but moved before the step it raced with, it
+        may pass the guard instead."""
         reads, writes = touched
         keys = reads | writes
+        steps = [self.step(p) for p in range(len(self.steps))]
+        if self.against is not None:
+            steps.append(self.against)
         return all(
-            independent((keys, keys), step) and keys.isdisjoint(step.guard or ())
-            for step in map(self.step, range(len(self.steps)))
+            independent((keys, keys), step) and keys.isdisjoint(step.guard or ()) for step in steps
         )
 
     def after(
