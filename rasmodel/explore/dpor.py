@@ -330,8 +330,8 @@ class DporPath(Path):
         options = self._run_options()
         for i, j in order.races(start):
             if i < ran:  # two steps that never ran have nothing to reverse
-                sequence = WakeupSequence(order.notdep(i, j), order, options, order.steps[i])
-                self._reverse(i, sequence)
+                reversal = WakeupSequence(order.notdep(i, j), order, options, order.steps[i])
+                self._reverse(i, reversal)
         for run, actor, (reads, writes) in self.woken:
             step = Access(actor, reads, writes, time=accesses[run].time)
             for sequence in order.displaced_races(run, step):
