@@ -47,6 +47,7 @@ def test_the_sample_covers_the_api() -> None:
     expected = {
         "wait_until reading different keys",
         "engine",
+        "shared vars",
         "kernel",
         "store",
         "store attribute",

@@ -182,15 +182,20 @@ class _Draw:
 
 
 def generate(seed: int) -> Program:
-    """The program of `seed`: an engine program, or a kernel one one time in four."""
+    """The program of `seed`: an engine program, a kernel one one time in four, and
+    one time in six one of shared vars only (reads and writes, plain and
+    conditional, a step's footprint depending on the values it reads: where the
+    reduction's reasoning about coverage is most delicate)."""
     draw = _Draw(seed)
     if draw.chance(0.25):
         return _kernel_program(seed, draw)
+    if draw.chance(0.2):
+        return _engine_program(seed, draw, shared_vars=True)
     return _engine_program(seed, draw)
 
 
-def _engine_program(seed: int, draw: _Draw) -> Program:
-    nvars = draw.int(1, 3)
+def _engine_program(seed: int, draw: _Draw, shared_vars: bool = False) -> Program:
+    nvars = 3 if shared_vars else draw.int(1, 3)
     nprocs = draw.pick((2, 2, 3, 3, 4))
     names = [f"p{i}" for i in range(nprocs)]
     children: list[tuple[Op, ...]] = []
@@ -200,6 +205,11 @@ def _engine_program(seed: int, draw: _Draw) -> Program:
         left = budget - (nprocs - index - 1)
         count = draw.int(1, max(1, min(3, left)))
         budget -= count
+        if shared_vars:
+            count = draw.int(2, 4)
+            ops = _with_pauses(draw, [_var_op(draw, nvars) for _ in range(count)])
+            procs.append(Proc(name, tuple(ops)))
+            continue
         ops = _with_pauses(draw, [_engine_op(draw, nvars, name, names) for _ in range(count)])
         if draw.chance(0.2) and len(children) < 2:
             child = len(children)
@@ -210,11 +220,11 @@ def _engine_program(seed: int, draw: _Draw) -> Program:
             if draw.chance(0.7):
                 ops.insert(draw.int(at + 1, len(ops)), ("join", child))
         procs.append(Proc(name, tuple(ops), catch=draw.chance(0.3)))
-    if draw.chance(0.3):
+    if draw.chance(0.3) and not shared_vars:
         procs.append(_daemon(draw, nvars))
     return Program(
         seed,
-        "engine",
+        "shared vars" if shared_vars else "engine",
         nvars,
         tuple(procs),
         tuple(children),
@@ -308,6 +318,21 @@ def _engine_op(draw: _Draw, nvars: int, me: str, procs: list[str]) -> Op:
         if pick <= 0:
             return make()
     return ("pause",)
+
+
+def _var_op(draw: _Draw, nvars: int) -> Op:
+    v = _var(draw, nvars)
+    return draw.pick(
+        [
+            ("read", v),
+            ("write", v, draw.int(0, 2)),
+            ("copy", v),
+            ("incr", v),
+            ("cas", v, draw.int(0, 2), draw.int(0, 2)),
+            ("cond", v, draw.int(0, 1), _var(draw, nvars), draw.int(0, 2)),
+            ("cond", v, draw.int(0, 1), _var(draw, nvars), draw.int(0, 2)),
+        ]
+    )
 
 
 def _child_op(draw: _Draw, nvars: int) -> Op:
