@@ -180,22 +180,26 @@ def test_the_simple_memory_model_only_records_its_sigbus() -> None:
     assert result.verdicts["not_killed"] == "holds"
 
 
-def test_a_signal_for_a_task_that_does_not_exist_is_a_model_error_naming_the_line() -> None:
-    model = rm.Model("no-such-task")
+def _task_a(name: str, body: Any) -> rm.Model:
+    """One CPU, no preemption, one task A running `body(k, task)`."""
+    model = rm.Model(name)
 
     @model.build
     def build(env: rm.Env):
         k = Kernel(env, cpus=1, preemptions=0, migrations=0)
-
-        def a(task: Task):
-            yield k.step("kernel")
-            force_sig_mceerr(k, "Z", AR, 0xA0)
-
-        k.task("A", a)
+        k.task("A", lambda task: body(k, task))
         return k
 
+    return model
+
+
+def test_a_signal_for_a_task_that_does_not_exist_is_a_model_error_naming_the_line() -> None:
+    def a(k: Kernel, task: Task):
+        yield k.step("kernel")
+        force_sig_mceerr(k, "Z", AR, 0xA0)
+
     with pytest.raises(ModelError, match=r"test_kernel_signal.py:\d+: a signal for 'Z'"):
-        rm.check(model)
+        rm.check(_task_a("no-such-task", a))
 
 
 def _sigkill_then_sigbus() -> rm.Model:
@@ -303,20 +307,11 @@ def test_a_flag_an_nmi_sets_while_its_handler_runs_is_handled_again_before_user(
 
 
 def test_a_pending_signal_does_not_hide_returning_to_user_with_preemption_disabled() -> None:
-    model = rm.Model("signal-preempt-off")
-
-    @model.build
-    def build(env: rm.Env):
-        k = Kernel(env, cpus=1, preemptions=0, migrations=0)
-
-        def a(task: Task):
-            yield k.step("kernel")
-            force_sig_mceerr(k, task, AR, 0xA0)
-            k.preempt_disable()
-            yield from exit_to_user(k, task)
-
-        k.task("A", a)
-        return k
+    def a(k: Kernel, task: Task):
+        yield k.step("kernel")
+        force_sig_mceerr(k, task, AR, 0xA0)
+        k.preempt_disable()
+        yield from exit_to_user(k, task)
 
     with pytest.raises(ModelError, match="preempt"):
-        rm.check(model)
+        rm.check(_task_a("signal-preempt-off", a))
