@@ -175,6 +175,26 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
         "steps (every equivalence class is still explored); none explores every interleaving",
     )
     parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="explore in N local worker processes (default 1). The exhaustive search is "
+        "cut into units by choice prefix and the units are committed in the order one "
+        "process would explore them, so verdicts, executions and pruned runs are the same "
+        "for every N; random, pct and hypothesis run one shard per worker with disjoint "
+        "seeds. See docs/parallel.md",
+    )
+    parser.add_argument(
+        "--cluster",
+        default=None,
+        metavar="ADDRESS",
+        help="run the same units on a Dask distributed cluster: the scheduler's address "
+        "(tcp://HOST:8786, started with `dask scheduler` and `dask worker`), or `local` for "
+        "a LocalCluster of --jobs workers on this machine. Needs pip install "
+        "'rasmodel[cluster]'",
+    )
+    parser.add_argument(
         "--cache",
         default="off",
         choices=["on", "off"],
@@ -338,6 +358,8 @@ def _search_options(args: argparse.Namespace) -> dict[str, Any]:
         "preemption_bound": args.preemption_bound,
         "time_limit": args.time_limit,
         "minimize": args.minimize,
+        "jobs": args.jobs,
+        "cluster": args.cluster,
         "keep_on_interrupt": True,  # Ctrl-C prints and writes what was found
     }
 

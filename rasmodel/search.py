@@ -107,6 +107,8 @@ class Options:
     # Ctrl-C/SIGTERM end the search with what it found (the command line); a library
     # caller gets the KeyboardInterrupt
     keep_on_interrupt: bool = False
+    jobs: int = 1  # worker processes (see `parallel`)
+    cluster: str | None = None  # a Dask scheduler's address, or "local"
 
     def validate(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -131,6 +133,8 @@ class Options:
             raise UsageError("--max-depth must be at least 1.")
         if self.time_limit is not None and self.time_limit <= 0:
             raise UsageError("--time-limit must be a positive number of seconds.")
+        if not isinstance(self.jobs, int) or self.jobs < 1:
+            raise UsageError("--jobs must be a positive number of worker processes.")
 
 
 ProgressFn = Callable[[Stats, int, str], None]
@@ -158,7 +162,12 @@ def check(
     params = model.resolve_params(opts.params)
     names = model.select(opts.properties)
     with Watchdog(opts.step_timeout) as dog:
-        search = Search(model, params, names, opts, progress, dog.tick)
+        kind = Search
+        if opts.jobs > 1 or opts.cluster is not None:
+            from rasmodel.parallel import ParallelSearch
+
+            kind = ParallelSearch
+        search = kind(model, params, names, opts, progress, dog.tick)
         search.observer = observer
         search.watchdog_fired = lambda: dog.fired
         return search.run()
@@ -281,8 +290,7 @@ class Search:
         self.strategy: Strategy | None = None
 
     def run(self) -> Result:
-        key = f"{self.model.path}:{self.model.name}:{sorted(self.params.items())}"
-        strategy = self.strategy = make_strategy(self.opts, self.selection, key)
+        strategy = self.strategy = self._make_strategy()
         stopped_by = self._explore(strategy)
         self.interrupted = stopped_by in INTERRUPTS
         seconds = time.monotonic() - self.start
@@ -335,6 +343,10 @@ class Search:
             frozenset(self.final_states) if self.opts.collect_states else None,
             self._cache_setting(cache),
         )
+
+    def _make_strategy(self) -> Strategy:
+        key = f"{self.model.path}:{self.model.name}:{sorted(self.params.items())}"
+        return make_strategy(self.opts, self.selection, key)
 
     def _cache_setting(self, cache: StateCache | None) -> str:
         if cache is not None:

@@ -154,6 +154,7 @@ class DporPath(Path):
         self.analysed = 0  # executions whose races were analysed
         self.order: HappensBefore | None = None  # the last one's, for its prefix
         self.restart = False  # the search must start over (see `finished`)
+        self.exported: list[Reversal] = []  # reversals below `floor` (explore.units)
 
     # ------------------------------------------------------------ scheduling
     def begin(self) -> None:
@@ -373,16 +374,45 @@ class DporPath(Path):
     def _reverse(self, run: int, sequence: WakeupSequence) -> None:
         """Make the search explore `sequence` from the branch where `run` began:
         without a bound, as a whole (optimal DPOR, see `wakeup`); with one, by adding
-        an actor that can start it (source-DPOR), unless one is there already."""
-        branch = self.branches[self.runs[run].node]
+        an actor that can start it (source-DPOR), unless one is there already. Below
+        the floor of a split search the branch belongs to the coordinator, which
+        applies the reversal in the order a single search would (`explore.units`)."""
+        level = self.runs[run].node
+        branch = self.branches[level]
         if self.bound is None:
-            if not covered_by_sleep(branch, sequence):
+            if covered_by_sleep(branch, sequence):
+                return  # the same below the floor: its sleep set and siblings are fixed
+            if level >= self.floor:
                 insert(branch, sequence)
+                return
+            reversal = Reversal(level, sequence.detached())
+        else:
+            order = sequence.order
+            assert isinstance(order, HappensBefore)  # the execution's own, not detached
+            reversal = Reversal(level, None, tuple(order.initials(sequence.steps)))
+            if level >= self.floor:
+                reversal.apply(branch)
+                return
+        self.exported.append(reversal)
+
+
+@dataclass(slots=True)
+class Reversal:
+    """A race to reverse at branch `level`: the wakeup sequence that reverses it
+    (optimal DPOR), or with a bound the actors that can start it (source-DPOR)."""
+
+    level: int
+    sequence: WakeupSequence | None
+    initials: tuple[str, ...] = ()
+
+    def apply(self, branch: Branch) -> None:
+        if self.sequence is not None:
+            if not covered_by_sleep(branch, self.sequence):
+                insert(branch, self.sequence)
             return
-        initials = sequence.order.initials(sequence.steps)
-        if any(actor in branch.order for actor in initials):
+        if any(actor in branch.order for actor in self.initials):
             return
-        enabled = [a for a in initials if a in branch.offered]
+        enabled = [a for a in self.initials if a in branch.offered]
         if enabled:
             awake = [a for a in enabled if a not in branch.sleep]
             branch.order.append((awake or enabled)[0])

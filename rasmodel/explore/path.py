@@ -83,6 +83,9 @@ class Path(Run):
         self.limited = False
         self.cache = cache if bound is None else None  # see `explore.cache`
         self.depth = 0  # steps of the current execution so far
+        # Branches below `floor` are fixed: the search is one unit of a split search
+        # (see `explore.units`), the subtree below them from where the path stands.
+        self.floor = 0
 
     def attach(self, env: Env, holding: Callable[[], Any]) -> None:
         if self.cache is not None:
@@ -180,7 +183,7 @@ class Path(Run):
         """Truncate to the deepest branch with an untried option and take it; False
         when every branch is exhausted. Sleeping actors are covered elsewhere."""
         branches = self.branches
-        while branches:
+        while len(branches) > self.floor:
             branch = branches[-1]
             while branch.pos + 1 < len(branch.order):
                 branch.pos += 1

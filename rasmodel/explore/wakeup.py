@@ -37,9 +37,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
-from rasmodel.explore.happens_before import ENDS, Access, HappensBefore, independent
+from rasmodel.explore.happens_before import ENDS, Access, independent
 from rasmodel.explore.path import Branch, Touched
 from rasmodel.sim.footprint import PROCESS_PREFIX, process_key
 
@@ -57,6 +57,27 @@ class WakeupNode:
     children: list[WakeupNode] = field(default_factory=list)
 
 
+class Order(Protocol):
+    """What a wakeup sequence needs of its execution's order: the steps, and which
+    must stay before which (`HappensBefore`, or a `Detached` copy of that part)."""
+
+    steps: list[Access]
+
+    def ordered(self, i: int, j: int) -> bool: ...
+
+
+@dataclass(slots=True)
+class Detached:
+    """The part of an execution's order one sequence reads, without the rest of the
+    execution: what a unit of a split search sends its coordinator."""
+
+    steps: list[Access]
+    pairs: frozenset[tuple[int, int]]
+
+    def ordered(self, i: int, j: int) -> bool:
+        return (i, j) in self.pairs
+
+
 class WakeupSequence:
     """Steps of one execution (indices into its happens-before order) to run in this
     order, with the options each step's `choose`s took, ahead of `against`: the step
@@ -65,7 +86,7 @@ class WakeupSequence:
     def __init__(
         self,
         steps: list[int],
-        order: HappensBefore,
+        order: Order,
         options: Sequence[Options],
         against: Access | None = None,
     ) -> None:
@@ -76,6 +97,19 @@ class WakeupSequence:
 
     def step(self, position: int) -> Access:
         return self.order.steps[self.steps[position]]
+
+    def detached(self) -> WakeupSequence:
+        """The same sequence over a copy of only its own steps and their order."""
+        size = len(self.steps)
+        steps = [self.step(p) for p in range(size)]
+        pairs = frozenset(
+            (a, b)
+            for b in range(size)
+            for a in range(b)
+            if self.order.ordered(self.steps[a], self.steps[b])
+        )
+        options = [self.options_at(p) for p in range(size)]
+        return WakeupSequence(list(range(size)), Detached(steps, pairs), options, self.against)
 
     def options_at(self, position: int) -> Options:
         index = self.steps[position]

@@ -4,7 +4,10 @@
   oracle's verdicts and the same set of canonical final states;
 - `--preemption-bound k`, reduced and not: the properties violated by some prefix with
   at most k preemptions, and the final states of runs with at most k preemptions;
-- random, PCT and Hypothesis: never a violation or a final state the oracle lacks.
+- random, PCT and Hypothesis: never a violation or a final state the oracle lacks;
+- the same searches split into units (`--jobs`, run inline with a unit per
+  execution, the finest split there is): the verdicts, executions, pruned runs and
+  final states of the search they split.
 A crash of rasmodel on a model the oracle explored is a disagreement too.
 """
 
@@ -29,6 +32,8 @@ from tests.soundness.oracle import Truth, enumerate_all
 
 BOUNDS = (0, 1, 2)
 SAMPLERS = ("random", "pct", "hypothesis")
+SPLIT = "split "  # a search split into units, compared with the one labelled after it
+INLINE = {"jobs": 2, "cluster": "inline"}
 
 
 @dataclass
@@ -42,7 +47,9 @@ class Report:
     dpor: int = 0  # DPOR executions
 
 
-def check_program(program: Program, *, samplers: bool = True, plain: bool = False) -> Report:
+def check_program(
+    program: Program, *, samplers: bool = True, plain: bool = False, split: bool = True
+) -> Report:
     """Compare rasmodel with the oracle on `program` (see the module docstring)."""
     report = Report(program)
     with _model_file(program) as path:
@@ -56,15 +63,19 @@ def check_program(program: Program, *, samplers: bool = True, plain: bool = Fals
         if not truth.complete:
             report.skipped = "too big for the oracle"
             return report
-        for label, options, compare in _checks(samplers=samplers, plain=plain):
+        results: dict[str, rm.Result] = {}
+        for label, options, compare in _checks(samplers=samplers, plain=plain, split=split):
             explored: list[Execution] = []
             try:
                 result = rm.check(
                     model, minimize=False, collect_states=True, observer=explored.append, **options
                 )
+                results[label] = result
                 problems = compare(result, truth)
                 if label == "dpor" and not problems:
                     problems = compare_traces(model, truth, explored)
+                if label.startswith(SPLIT) and not problems:
+                    problems = _same_counts(result, results[label[len(SPLIT) :]])
             except Exception as error:  # a crash is a finding too
                 where = traceback.format_exc(limit=-3).strip().splitlines()[-3:]
                 problems = [f"raised {type(error).__name__}: {error} ({' | '.join(where)})"]
@@ -78,7 +89,9 @@ def check_program(program: Program, *, samplers: bool = True, plain: bool = Fals
 Compare = Callable[[rm.Result, Truth], list[str]]
 
 
-def _checks(*, samplers: bool, plain: bool) -> Iterator[tuple[str, dict[str, Any], Compare]]:
+def _checks(
+    *, samplers: bool, plain: bool, split: bool
+) -> Iterator[tuple[str, dict[str, Any], Compare]]:
     """(label, options of rm.check, how its result must relate to the oracle's)."""
     depth = {"max_depth": 150}
     yield "dpor", {"reduction": "dpor", **depth}, _exhaustive
@@ -86,10 +99,15 @@ def _checks(*, samplers: bool, plain: bool) -> Iterator[tuple[str, dict[str, Any
     if plain:
         yield "plain", {"reduction": "none", **depth}, _exhaustive
         yield "plain cache", {"reduction": "none", "cache": "on", **depth}, _exhaustive
+    if split:
+        yield SPLIT + "dpor", {"reduction": "dpor", **INLINE, **depth}, _exhaustive
     for bound in BOUNDS:
         for reduction in ("dpor", "none"):
             options = {"reduction": reduction, "preemption_bound": bound, **depth}
             yield f"bound {bound} {reduction}", options, partial(_agree, bound=bound)
+    if split:
+        options = {"reduction": "dpor", "preemption_bound": 1, **INLINE, **depth}
+        yield SPLIT + "bound 1 dpor", options, partial(_agree, bound=1)
     if samplers:
         for strategy in SAMPLERS:
             options = {"strategy": strategy, "max_executions": 25, "pct_depth": 2, **depth}
@@ -115,6 +133,17 @@ def compare_traces(model: Model, truth: Truth, explored: list[Execution]) -> lis
     if found - expected:
         problems.append(f"{len(found - expected)} traces the oracle does not have")
     return problems
+
+
+def _same_counts(split: rm.Result, single: rm.Result) -> list[str]:
+    """A split search explores what the single one does, execution for execution."""
+    mine, theirs = split.stats, single.stats
+    if (mine.executions, mine.pruned) == (theirs.executions, theirs.pruned):
+        return []
+    return [
+        f"{mine.executions} executions and {mine.pruned} pruned, the single search "
+        f"{theirs.executions} and {theirs.pruned}"
+    ]
 
 
 def _agree(result: rm.Result, truth: Truth, bound: int | None = None) -> list[str]:

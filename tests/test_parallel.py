@@ -1,0 +1,250 @@
+"""`--jobs` and `--cluster`: a search split into units gives the results of one search.
+
+Most tests run the split inline (`cluster="inline"`: units run in this process, one
+execution each, the finest split there is) so that every commit, speculation and
+re-run of the coordinator is exercised in a few seconds; the others use real worker
+processes and a Dask LocalCluster, and kill a worker in the middle of a run.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import rasmodel as rm
+from rasmodel import parallel
+from rasmodel.errors import UsageError
+from rasmodel.explore.units import Unit
+from rasmodel.loader import load_model
+from rasmodel.parallel import Job, run_unit
+from rasmodel.search import cross_check
+from tests.conftest import EXAMPLES, ROOT, run_cli
+
+SPIN = ROOT / "benchmarks" / "spin"
+MODELS = ROOT / "models"
+SOUNDNESS = ROOT / "tests" / "models" / "soundness"
+
+CASES: list[tuple[Path, dict[str, Any], dict[str, Any]]] = [
+    (SPIN / "lost_update.py", {"n": 3}, {}),
+    (SPIN / "nmi_spinlock.py", {"n": 2}, {}),
+    (EXAMPLES / "printk_in_nmi.py", {}, {}),
+    (EXAMPLES / "peterson.py", {}, {}),  # invariants: the search restarts once
+    (MODELS / "mce_task_work.py", {}, {}),
+    (SPIN / "nmi_spinlock.py", {"n": 2}, {"preemption_bound": 1}),
+    (SPIN / "lost_update.py", {"n": 3}, {"preemption_bound": 1}),
+    (SPIN / "lost_update.py", {"n": 3}, {"reduction": "none"}),
+    (SOUNDNESS / "racing_step_cover.py", {}, {}),
+    (SOUNDNESS / "interrupted_guard_cover.py", {}, {}),
+]
+
+
+def _summary(result: rm.Result) -> tuple[Any, ...]:
+    return (
+        result.stats.executions,
+        result.stats.pruned,
+        sorted(result.verdicts.items()),
+        result.exhaustive,
+        result.final_states,
+        [(p.name, p.executions) for p in result.properties if p.verdict.value == "violated"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "options"), CASES, ids=[f"{c[0].stem}{c[2] or ''}" for c in CASES]
+)
+def test_a_split_search_is_the_single_search(
+    path: Path, params: dict[str, Any], options: dict[str, Any]
+) -> None:
+    """Verdicts, executions, pruned runs, final states and the execution each
+    violation was found after: the same, with a unit per execution."""
+    common = {"params": params, "minimize": False, "collect_states": True, **options}
+    single = rm.check(str(path), **common)
+    split = rm.check(str(path), jobs=2, cluster="inline", **common)
+    assert _summary(split) == _summary(single)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["sea_tif_flag.py", "sea_direct.py"])
+def test_seed_models_split(name: str) -> None:
+    path = str(MODELS / name)
+    single = rm.check(path, minimize=False, collect_states=True)
+    split = rm.check(path, minimize=False, collect_states=True, jobs=2, cluster="inline")
+    assert _summary(split) == _summary(single)
+
+
+def test_worker_processes_give_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real worker processes, with slices short enough to cut the search into many
+    units (the slices are the coordinator's to hand out)."""
+    monkeypatch.setattr(parallel, "FIRST_SLICE", 0.01)
+    monkeypatch.setattr(parallel, "SLICE", 0.02)
+    path = str(SPIN / "lost_update.py")
+    single = rm.check(path, params={"n": 4}, minimize=False)
+    split = rm.check(path, params={"n": 4}, minimize=False, jobs=2)
+    assert _summary(split) == _summary(single)
+    assert split.stats.executions == 576
+
+
+DYING = '''
+"""Dies (the whole worker process) the first time it runs where a marker file exists."""
+import os
+import rasmodel as rm
+
+model = rm.Model("dying", params={"n": 3})
+
+
+@model.build
+def build(env, n):
+    counter = env.var("counter", 0)
+    marker = os.environ.get("RASMODEL_TEST_MARKER", "")
+
+    def worker(i):
+        tmp = counter.value
+        yield env.pause("after read")
+        if i == n - 1 and marker and os.path.exists(marker):
+            os.remove(marker)
+            os._exit(1)  # the worker process dies mid-unit
+        counter.value = tmp + 1
+
+    for i in range(n):
+        env.process(worker(i), name=f"w{i}")
+    return counter
+
+
+@model.final
+def all_counted(counter, params):
+    assert counter.value == params["n"]
+'''
+
+
+@pytest.mark.parametrize("cluster", [None, "local"])
+def test_a_worker_that_dies_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cluster: str | None
+) -> None:
+    if cluster is not None:
+        pytest.importorskip("distributed")
+    model = tmp_path / "dying.py"
+    model.write_text(DYING)
+    single = rm.check(str(model), minimize=False)
+    marker = tmp_path / "die-once"
+    marker.write_text("")
+    monkeypatch.setenv("RASMODEL_TEST_MARKER", str(marker))
+    split = rm.check(str(model), minimize=False, jobs=2, cluster=cluster)
+    assert not marker.exists()  # a worker did die
+    assert _summary(split) == _summary(single)
+
+
+def test_a_worker_of_another_version_refuses_the_job() -> None:
+    model = load_model(str(SPIN / "lost_update.py"))
+    from rasmodel.parallel import job_for
+    from rasmodel.search import Options
+
+    job = job_for(model, {"n": 2}, ["all_counted"], Options())
+    old = Job("0.0.1", job.files, job.main, job.model_name, job.params, job.names, job.options)
+    outcome = pickle.loads(run_unit(old, pickle.dumps(Unit([], 0, analysed=0))))
+    kind, message, _where, _hint = outcome.error
+    assert kind == "UsageError"
+    assert "0.0.1" in message and rm.__version__ in message
+
+
+def test_the_model_reaches_workers_by_content(tmp_path: Path) -> None:
+    """A model and the module it imports from its directory: the worker loads both
+    from what was sent, not from the disk it shares with the coordinator."""
+    (tmp_path / "helpers.py").write_text("START = 1\n")
+    (tmp_path / "uses_helper.py").write_text(
+        textwrap.dedent(
+            """
+            import rasmodel as rm
+            from helpers import START
+
+            model = rm.Model("uses-helper")
+
+            @model.build
+            def build(env):
+                x = env.var("x", START)
+
+                def p(i):
+                    x.value = x.value * 10 + i
+                    yield env.pause()
+
+                env.process(p(2), name="a")
+                env.process(p(3), name="b")
+                return x
+
+            @model.final
+            def is_small(x, params):
+                assert x.value < 130, x.value
+            """
+        )
+    )
+    path = str(tmp_path / "uses_helper.py")
+    single = rm.check(path, minimize=False, collect_states=True)
+    (tmp_path / "helpers.py").write_text("START = 5\n")  # too late: it was sent
+    split = rm.check(path, minimize=False, collect_states=True, jobs=2, cluster="inline")
+    assert _summary(split)[:4] == _summary(single)[:4]
+    assert split.verdicts["is_small"] == "violated"  # 132 > 130 with START = 1
+
+
+def test_sampling_runs_one_shard_per_worker_with_disjoint_seeds() -> None:
+    path = str(SPIN / "lost_update.py")
+    options = {"params": {"n": 3}, "minimize": False, "max_executions": 40}
+    first = rm.check(path, strategy="random", jobs=2, cluster="inline", **options)
+    again = rm.check(path, strategy="random", jobs=2, cluster="inline", **options)
+    assert first.stats.executions == 40
+    assert _summary(first) == _summary(again)
+    assert first.verdicts["all_counted"] == "violated"
+
+
+def test_the_command_line_takes_jobs() -> None:
+    model = str(SPIN / "nmi_spinlock.py")
+    single = run_cli("check", model, "-D", "n=2", "--no-minimize", "--format", "json")
+    split = run_cli("check", model, "-D", "n=2", "--no-minimize", "--format", "json", "--jobs", "2")
+    assert split.returncode == single.returncode == 1
+    mine, theirs = json.loads(split.stdout), json.loads(single.stdout)
+    assert mine["stats"]["executions"] == theirs["stats"]["executions"]
+    assert mine["stats"]["pruned"] == theirs["stats"]["pruned"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "words"),
+    [
+        (["--jobs", "0"], "--jobs must be"),
+        (["--jobs", "2", "--cache", "on"], "--cache on is not available"),
+    ],
+)
+def test_bad_parallel_options_are_explained(arguments: list[str], words: str) -> None:
+    done = run_cli("check", str(SPIN / "lost_update.py"), *arguments)
+    assert done.returncode == 2
+    assert words in done.stderr
+
+
+@pytest.mark.slow  # Dask tries for 10 s before it gives up
+def test_an_unreachable_cluster_is_explained() -> None:
+    pytest.importorskip("distributed")
+    with pytest.raises(UsageError, match="cannot reach a Dask scheduler"):
+        rm.check(str(SPIN / "lost_update.py"), cluster="tcp://127.0.0.1:9", minimize=False)
+
+
+def test_cross_check_runs_split() -> None:
+    result = cross_check(
+        str(SPIN / "lost_update.py"), params={"n": 3}, jobs=2, cluster="inline", minimize=False
+    )
+    assert result.verdicts["all_counted"] == "violated"
+
+
+def test_a_model_not_from_a_file_is_refused() -> None:
+    model = rm.Model("in-memory")
+
+    @model.build
+    def build(env: rm.Env) -> None:
+        def p() -> Any:
+            yield env.pause()
+
+        env.process(p(), name="p")
+
+    with pytest.raises(UsageError, match="not defined at module level"):
+        rm.check(model, jobs=2)
