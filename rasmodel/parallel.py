@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import rasmodel
+from rasmodel.choices import CHOOSE, RUN, Wanted
 from rasmodel.errors import Location, ModelError, RasmodelError, UsageError
 from rasmodel.execution import Execution, ExitReason, Selection
-from rasmodel.explore.dpor import DporPath
+from rasmodel.explore.dpor import DporPath, Reversal
 from rasmodel.explore.path import Branch, Path, Touched
 from rasmodel.explore.replay import Replay
 from rasmodel.explore.units import (
@@ -238,6 +239,9 @@ class UnitSearch(Search):
             path.analysed = unit.analysed
             if unit.visibility is not None:
                 path.visibility = unit.visibility
+            if unit.probe:
+                self._probe(path)
+        outcome.inputs = inputs(path.branches)
         walk = _Walk(path)
         self.strategy = walk
         stopped: list[str] = []
@@ -272,6 +276,36 @@ class UnitSearch(Search):
         elif reason not in (None, "slice"):
             outcome.stopped_by = reason
         return outcome
+
+    def _probe(self, path: DporPath) -> None:
+        """Fill in the footprints of the options explored before the unit's own at its
+        branch that the coordinator did not know yet (they decide what sleeps below):
+        each is what that option's step touches there, run once and not counted (the
+        single search ran it before). A step that chooses is left out (its footprint is
+        the union over its options); the commit then finds the difference."""
+        branches = path.branches
+        last = branches[-1]
+        missing = [
+            actor
+            for actor in last.order[: last.pos]
+            if actor not in last.sleep and actor not in last.footprints
+        ]
+        if not missing or last.kind != RUN or path.bound is not None:
+            return
+        prefix = [
+            Wanted(RUN, b.chosen) if b.kind == RUN else Wanted(CHOOSE, b.chosen, b.point.label)
+            for b in branches[:-1]
+        ]
+        step = sum(1 for b in branches if b.kind == RUN) - 1
+        footprints = dict(last.footprints)
+        for actor in missing:
+            choices = [*prefix, Wanted(RUN, actor)]
+            execution = self._run(Replay(choices), self._selection(), stop_after=len(choices))
+            if len(execution.choices) != len(choices) or len(execution.steps) <= step:
+                continue
+            access = path.visibility.access(execution.steps[step])
+            footprints[actor] = (access.reads, access.writes)
+        branches[-1] = dataclasses.replace(last, footprints=footprints)
 
     def _sample(self) -> Outcome:
         """A shard of a sampling strategy: its own seed (`Unit.seed`) and budget."""
@@ -330,6 +364,7 @@ class Planned:
     outcome: Outcome | None = None
     children: list[Planned] = field(default_factory=list)  # planned from its remainder
     attempts: int = 0
+    doomed_by: Planned | None = None  # a unit ahead whose reversals change its inputs
 
     @property
     def floor(self) -> int:
@@ -411,8 +446,14 @@ class Split:
                 return
             if entry.future is not None or entry.outcome is not None:
                 continue
+            if entry.doomed_by is not None and entry is not head:
+                if entry.doomed_by in self.plan:
+                    continue  # it would run again: wait until what dooms it is committed
+                entry.doomed_by = None
             if entry is head or not self.reduced or self._known(entry, index):
                 self._send(entry)
+            elif self.bound is None:
+                self._send(entry, probe=True)  # the worker runs the steps it needs
 
     def _known(self, entry: Planned, index: int) -> bool:
         """Whether the footprints of the options before `entry`'s at its branch are
@@ -448,7 +489,12 @@ class Split:
         entry.branches[-1] = dataclasses.replace(branch, footprints=footprints)
         return True
 
-    def _send(self, entry: Planned) -> None:
+    def _starved(self, entry: Planned) -> bool:
+        """Nothing else is planned to be sent: cut `entry` short, so that what is
+        left of it comes back as units for the idle workers."""
+        return not any(e is not entry and e.future is None and e.outcome is None for e in self.plan)
+
+    def _send(self, entry: Planned, probe: bool = False) -> None:
         search = self.search
         entry.digest = inputs(entry.branches)
         entry.found = frozenset(search.found)
@@ -465,7 +511,8 @@ class Split:
             self.visibility,
             entry.first,
             budget,
-            self.pool.slice(entry.first),
+            self.pool.slice(entry.first or self._starved(entry)),
+            probe=probe,
         )
         entry.attempts += 1
         entry.future = self.pool.submit(pickle.dumps(unit))
@@ -474,6 +521,7 @@ class Split:
 
     def _collect(self) -> None:
         """Wait for a unit to come back and keep its outcome with its entry."""
+        self.pool.poll()
         done, _ = wait(list(self.running), timeout=0.2, return_when=FIRST_COMPLETED)
         self.search.tick()  # waiting for workers is progress (the watchdog's concern)
         self.search.report(self)
@@ -495,8 +543,36 @@ class Split:
             if outcome.error is not None:
                 _raise(outcome.error)
             entry.outcome = outcome
-            if outcome.remainder is not None and entry is not self.plan[0]:
-                self._plan_rest(entry)
+            if outcome.inputs is not None:
+                entry.digest = outcome.inputs  # what it read, its probes included
+            if entry in self.plan:
+                self._doom_after(entry)
+                ahead = entry is not self.plan[0]
+                if outcome.remainder is not None and ahead and entry.doomed_by is None:
+                    self._plan_rest(entry)
+
+    def _doom_after(self, earlier: Planned) -> None:
+        """Stop speculating below the units after `earlier` whose inherited wakeup tree
+        its reversals will change (they will have to run again): a guess that saves
+        work, never a result (the commit checks every unit)."""
+        assert earlier.outcome is not None
+        levels: dict[int, list[Reversal]] = {}
+        for reversal in earlier.outcome.exported:
+            if reversal.sequence is not None:
+                levels.setdefault(reversal.level, []).append(reversal)
+        if not levels:
+            return
+        plan = list(self.plan)
+        for later in plan[plan.index(earlier) + 1 :]:
+            level = later.floor - 1
+            if later.doomed_by is not None or level not in levels:
+                continue
+            if choices_of(later.branches[:level]) != choices_of(earlier.branches[:level]):
+                continue
+            if _grafted(later.branches[level], levels[level]):
+                later.doomed_by = earlier
+                self._drop(later.children)
+                later.children = []
 
     def _lost(self, entry: Planned) -> None:
         """The worker process died: every unit it had is sent again."""
@@ -623,6 +699,24 @@ class Split:
         self.plan.append(Planned([], 0, analysed=0))
 
 
+def _grafted(branch: Branch, reversals: list[Reversal]) -> bool:
+    """Whether one of `reversals` (at `branch`) could be grafted below the option
+    `branch` takes: that option starts one of its sequences and does not end it. An
+    over-approximation (an option before it may take the sequence first, or one
+    explored may cover it), cheap enough to ask of every outcome."""
+    nodes = branch.wakeup.get(branch.chosen, ())
+    for reversal in reversals:
+        sequence = reversal.sequence
+        assert sequence is not None
+        for node in nodes:
+            access = node.access
+            touched = None if access is None or access.partial else (access.reads, access.writes)
+            rest = sequence.after(node.actor, touched, node.options)
+            if rest is not None and rest.steps:
+                return True
+    return False
+
+
 # ================================================================= the workers
 class Pool:
     """Workers behind a `concurrent.futures.Executor`: local processes, or a Dask
@@ -637,12 +731,12 @@ class Pool:
         self.executor: Executor = self._start()
         self.size = jobs if cluster in (None, INLINE) else max(self._cluster_threads(), 1)
 
-    def slice(self, first: bool) -> float:
+    def slice(self, short: bool) -> float:
         """The seconds a unit searches before it returns what is left (inline: one
         execution, so that tests cut the search at every execution)."""
         if self.cluster == INLINE:
             return 0.0
-        return FIRST_SLICE if first else SLICE
+        return FIRST_SLICE if short else SLICE
 
     def _start(self) -> Executor:
         if self.cluster is None:
@@ -677,6 +771,11 @@ class Pool:
     def submit(self, payload: bytes) -> Future[bytes]:
         return self.executor.submit(run_unit, self.job, payload)
 
+    def poll(self) -> None:
+        """Let an inline executor run a unit (workers run on their own)."""
+        if isinstance(self.executor, Inline):
+            self.executor.run_one()
+
     def restart(self) -> None:
         self._shutdown()
         self.executor = self._start()
@@ -703,16 +802,27 @@ INLINE = "inline"
 
 
 class Inline(Executor):
-    """Runs each unit when it is submitted, in this process (`cluster="inline"`): the
-    split and the commits without worker processes, for tests and debugging."""
+    """Runs the units in this process (`cluster="inline"`), newest first, when the
+    coordinator waits: every unit but the oldest runs ahead of the units before it,
+    so that tests go through speculation, re-runs and the commits in order without
+    worker processes."""
+
+    def __init__(self) -> None:
+        self.queue: list[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = []
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         future: Future[Any] = Future()
+        self.queue.append((future, fn, args))
+        return future
+
+    def run_one(self) -> None:
+        if not self.queue:
+            return
+        future, fn, args = self.queue.pop()
         try:
-            future.set_result(fn(*args, **kwargs))
+            future.set_result(fn(*args))
         except BaseException as error:  # noqa: BLE001 - handed to the caller as it is
             future.set_exception(error)
-        return future
 
 
 # ================================================================ the search
@@ -812,6 +922,7 @@ class Shards:
         try:
             for future in futures:
                 while not future.done():
+                    self.pool.poll()
                     wait([future], timeout=0.2)
                     self.search.tick()
                     self.search.report(self)

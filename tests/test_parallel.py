@@ -64,7 +64,7 @@ def test_a_split_search_is_the_single_search(
     violation was found after: the same, with a unit per execution."""
     common = {"params": params, "minimize": False, "collect_states": True, **options}
     single = rm.check(str(path), **common)
-    split = rm.check(str(path), jobs=2, cluster="inline", **common)
+    split = rm.check(str(path), jobs=3, cluster="inline", **common)
     assert _summary(split) == _summary(single)
 
 

@@ -47,6 +47,7 @@ class Unit:
     budget: int | None = None  # executions it may run (--max-executions)
     seconds: float | None = None  # its time slice
     seed: int = 0  # a sampling shard's seed
+    probe: bool = False  # run the steps of the options before it whose footprints are missing
 
     @property
     def floor(self) -> int:
@@ -91,6 +92,7 @@ class Outcome:
     stopped_by: str | None = None  # what ended the whole search there
     livelock: str | None = None
     error: Any = None  # a model error, re-raised by the coordinator
+    inputs: Any = None  # what it read of the branches above it (`inputs`), as it began
     seconds: float = 0.0
 
 
@@ -123,15 +125,15 @@ def inputs(branches: list[Branch]) -> tuple[Any, ...]:
             branch.chosen,
             tuple(sorted(branch.sleep.items())),
             tuple((actor, branch.footprints.get(actor)) for actor in branch.order[: branch.pos]),
-            _frozen(branch.wakeup.get(branch.chosen, ())) if index == last else (),
+            frozen(branch.wakeup.get(branch.chosen, ())) if index == last else (),
         )
         for index, branch in enumerate(branches)
     )
 
 
-def _frozen(nodes: Any) -> tuple[Any, ...]:
+def frozen(nodes: Any) -> tuple[Any, ...]:
     return tuple(
-        (node.actor, node.access, node.options, _frozen(node.children))
+        (node.actor, node.access, node.options, frozen(node.children))
         for node in nodes
         if isinstance(node, WakeupNode)
     )

@@ -33,7 +33,7 @@ from tests.soundness.oracle import Truth, enumerate_all
 BOUNDS = (0, 1, 2)
 SAMPLERS = ("random", "pct", "hypothesis")
 SPLIT = "split "  # a search split into units, compared with the one labelled after it
-INLINE = {"jobs": 2, "cluster": "inline"}
+INLINE = {"jobs": 3, "cluster": "inline"}
 
 
 @dataclass
