@@ -22,6 +22,7 @@ import os
 import pickle
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -155,15 +156,19 @@ def run_unit(job: Job, payload: bytes) -> bytes:
         )
         return pickle.dumps(Outcome(error=_portable_error(error)))
     unit: Unit = pickle.loads(payload)
-    started = time.monotonic()
-    try:
-        model = _model(job)
-        with Watchdog(job.options.step_timeout) as dog:
-            outcome = UnitSearch(model, job, unit, dog.tick).explore_unit()
-    except RasmodelError as error:
-        outcome = Outcome(error=_portable_error(error))
-    outcome.seconds = time.monotonic() - started
+    with _ONE_AT_A_TIME:  # executions patch SimPy process-wide: one unit per process
+        started = time.monotonic()
+        try:
+            model = _model(job)
+            with Watchdog(job.options.step_timeout) as dog:
+                outcome = UnitSearch(model, job, unit, dog.tick).explore_unit()
+        except RasmodelError as error:
+            outcome = Outcome(error=_portable_error(error))
+        outcome.seconds = time.monotonic() - started
     return pickle.dumps(outcome)
+
+
+_ONE_AT_A_TIME = threading.Lock()
 
 
 def _portable_error(error: RasmodelError) -> tuple[str, str, Location | None, str]:
@@ -766,7 +771,8 @@ class Pool:
         return self.client.get_executor(pure=False)
 
     def _cluster_threads(self) -> int:
-        return sum(self.client.nthreads().values()) if self.client is not None else self.jobs
+        """Worker processes: a process runs one unit at a time (see `run_unit`)."""
+        return len(self.client.nthreads()) if self.client is not None else self.jobs
 
     def submit(self, payload: bytes) -> Future[bytes]:
         return self.executor.submit(run_unit, self.job, payload)

@@ -94,7 +94,7 @@ DYING = '''
 import os
 import rasmodel as rm
 
-model = rm.Model("dying", params={"n": 3})
+model = rm.Model("dying", params={"n": 4})
 
 
 @model.build
@@ -127,6 +127,8 @@ def test_a_worker_that_dies_loses_nothing(
 ) -> None:
     if cluster is not None:
         pytest.importorskip("distributed")
+    monkeypatch.setattr(parallel, "FIRST_SLICE", 0.001)  # many units, on many workers
+    monkeypatch.setattr(parallel, "SLICE", 0.002)
     model = tmp_path / "dying.py"
     model.write_text(DYING)
     single = rm.check(str(model), minimize=False)

@@ -101,14 +101,17 @@ def choices_of(branches: list[Branch]) -> tuple[Any, ...]:
 
 
 def portable(branches: list[Branch]) -> list[Branch]:
-    """The branches with `choose` options replaced by their indices (the path compares
-    only how many there are, and a model's options need not pickle)."""
+    """The branches as another process can use them: `choose` options replaced by
+    their indices (the path compares only how many there are, and a model's options
+    need not pickle), and without the fingerprints of the values steps wrote (hashes
+    of this process: a worker started apart has another hash seed, so it checks
+    determinism on its own executions)."""
     out = []
     for branch in branches:
+        point = branch.point
         if branch.kind == CHOOSE:
-            options = tuple(range(len(branch.point.options)))
-            branch = replace(branch, point=branch.point._replace(options=options))
-        out.append(branch)
+            point = point._replace(options=tuple(range(len(point.options))))
+        out.append(replace(branch, point=point, fingerprint=None, wrote=frozenset()))
     return out
 
 
