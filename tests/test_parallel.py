@@ -17,11 +17,10 @@ from typing import Any
 import pytest
 
 import rasmodel as rm
-from rasmodel import parallel
 from rasmodel.errors import UsageError
 from rasmodel.explore.units import Unit
 from rasmodel.loader import load_model
-from rasmodel.parallel import Job, run_unit
+from rasmodel.parallel import Job, pool, run_unit
 from rasmodel.search import cross_check
 from tests.conftest import EXAMPLES, ROOT, run_cli
 
@@ -38,6 +37,8 @@ CASES: list[tuple[Path, dict[str, Any], dict[str, Any]]] = [
     (SPIN / "nmi_spinlock.py", {"n": 2}, {"preemption_bound": 1}),
     (SPIN / "lost_update.py", {"n": 3}, {"preemption_bound": 1}),
     (SPIN / "lost_update.py", {"n": 3}, {"reduction": "none"}),
+    (SPIN / "lost_update.py", {"n": 4}, {"stop_first": True}),
+    (EXAMPLES / "printk_in_nmi.py", {}, {"max_executions": 25}),
     (SOUNDNESS / "racing_step_cover.py", {}, {}),
     (SOUNDNESS / "interrupted_guard_cover.py", {}, {}),
 ]
@@ -80,8 +81,8 @@ def test_seed_models_split(name: str) -> None:
 def test_worker_processes_give_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
     """Real worker processes, with slices short enough to cut the search into many
     units (the slices are the coordinator's to hand out)."""
-    monkeypatch.setattr(parallel, "FIRST_SLICE", 0.01)
-    monkeypatch.setattr(parallel, "SLICE", 0.02)
+    monkeypatch.setattr(pool, "FIRST_SLICE", 0.01)
+    monkeypatch.setattr(pool, "SLICE", 0.02)
     path = str(SPIN / "lost_update.py")
     single = rm.check(path, params={"n": 4}, minimize=False)
     split = rm.check(path, params={"n": 4}, minimize=False, jobs=2)
@@ -127,8 +128,8 @@ def test_a_worker_that_dies_loses_nothing(
 ) -> None:
     if cluster is not None:
         pytest.importorskip("distributed")
-    monkeypatch.setattr(parallel, "FIRST_SLICE", 0.001)  # many units, on many workers
-    monkeypatch.setattr(parallel, "SLICE", 0.002)
+    monkeypatch.setattr(pool, "FIRST_SLICE", 0.001)  # many units, on many workers
+    monkeypatch.setattr(pool, "SLICE", 0.002)
     model = tmp_path / "dying.py"
     model.write_text(DYING)
     single = rm.check(str(model), minimize=False)

@@ -1,41 +1,21 @@
-"""`--jobs N` and `--cluster ADDRESS`: one search run by several worker processes.
-
-The coordinator (this process) holds the committed path of the depth-first search
-and a plan of units in the order the single search would explore them (see
-`explore.units`); workers search units and send back what they found. Units are
-committed in that order, so verdicts, executions and pruned runs are those of
-`--jobs 1` whatever the number of workers and however the work was cut. Sampling
-strategies (random, pct, hypothesis) run one shard per worker with disjoint seeds.
-
-Workers are reached through the standard `concurrent.futures` interface: local
-processes (`ProcessPoolExecutor`) or a Dask distributed cluster (its client's
-executor); nothing here does networking of its own. The model reaches a worker by
-content (its file and the local modules it imports) with the rasmodel version, and
-a worker of another version refuses it. A unit whose worker died is run again.
-"""
+"""The coordinator: the plan of units in the order of the single search, their
+dispatch, and their commits (see `explore.units`)."""
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import os
 import pickle
-import sys
-import tempfile
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
-import rasmodel
-from rasmodel.choices import CHOOSE, RUN, Wanted
-from rasmodel.errors import Location, ModelError, RasmodelError, UsageError
+from rasmodel.errors import ModelError, RasmodelError, UsageError
 from rasmodel.execution import Execution, ExitReason, Selection
-from rasmodel.explore.dpor import DporPath, Reversal
+from rasmodel.explore.dpor import Reversal
 from rasmodel.explore.path import Branch, Path, Touched
 from rasmodel.explore.replay import Replay
 from rasmodel.explore.units import (
@@ -49,310 +29,14 @@ from rasmodel.explore.units import (
     portable,
     unit_at,
 )
-from rasmodel.model import Model
-from rasmodel.search import Search, make_strategy
-from rasmodel.watchdog import Watchdog
+from rasmodel.parallel.job import job_for
+from rasmodel.parallel.pool import Pool
+from rasmodel.parallel.worker import raise_error
+from rasmodel.search import Search
 
-FIRST_SLICE = 0.25  # seconds: the first unit is cut early so that every worker gets work
-SLICE = 1.0  # seconds of search a unit runs before it returns what is left
 RETRIES = 3  # times a unit whose worker died is sent again
 
 
-# ====================================================================== the job
-@dataclass(frozen=True)
-class Job:
-    """What every unit of one check needs: the model by content and the options."""
-
-    version: str
-    files: tuple[tuple[str, str], ...]  # (path relative to the model's directory, source)
-    main: str  # the model file, relative to the same directory
-    model_name: str
-    params: tuple[tuple[str, Any], ...]
-    names: tuple[str, ...]
-    options: Any  # search.Options
-
-    @property
-    def key(self) -> str:
-        return hashlib.sha1(repr((self.files, self.main)).encode()).hexdigest()[:16]
-
-
-def job_for(model: Model, params: dict[str, Any], names: list[str], options: Any) -> Job:
-    """The job of a check of `model`: its file and every module it imported from its
-    own directory (or below), read now."""
-    main = os.path.abspath(model.path) if model.path else ""
-    if not main or not _defined_in(model, main):
-        raise UsageError(
-            f"model {model.name!r} is not defined at module level in a file, so it cannot "
-            "be sent to workers: --jobs and --cluster need a model file "
-            "(`rasmodel check FILE.py`, or `rm.check('FILE.py', jobs=N)`)."
-        )
-    root = os.path.dirname(main)
-    files = {os.path.basename(main): _read(main)}
-    for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None)
-        if not path or not path.endswith(".py"):
-            continue
-        path = os.path.abspath(path)
-        if path.startswith(root + os.sep) and path != main:
-            files[os.path.relpath(path, root)] = _read(path)
-    return Job(
-        rasmodel.__version__,
-        tuple(sorted(files.items())),
-        os.path.basename(main),
-        model.name,
-        tuple(sorted(params.items())),
-        tuple(names),
-        options,
-    )
-
-
-def _defined_in(model: Model, path: str) -> bool:
-    """Whether a module loaded from `path` holds `model` at its top level (what a
-    worker loading that file finds)."""
-    for module in list(sys.modules.values()):
-        file = getattr(module, "__file__", None)
-        if file and os.path.abspath(file) == path and model in vars(module).values():
-            return True
-    return False
-
-
-def _read(path: str) -> str:
-    with open(path, encoding="utf-8") as handle:
-        return handle.read()
-
-
-_LOADED: dict[str, Model] = {}  # per worker process: the models it has loaded, by job key
-
-
-def _model(job: Job) -> Model:
-    """The job's model, written to a private directory and loaded once per worker."""
-    model = _LOADED.get(job.key)
-    if model is not None:
-        return model
-    from rasmodel.loader import models_in
-
-    root = tempfile.mkdtemp(prefix=f"rasmodel-{job.key}-")
-    for relative, source in job.files:
-        path = os.path.join(root, relative)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(source)
-    models = models_in(os.path.join(root, job.main))
-    chosen = [m for m in models.values() if m.name == job.model_name]
-    if not chosen:
-        raise ModelError(f"the model file sent to the worker defines no model {job.model_name!r}.")
-    model = _LOADED[job.key] = chosen[0]
-    return model
-
-
-# =================================================================== the worker
-def run_unit(job: Job, payload: bytes) -> bytes:
-    """Search one unit (a pickled `Unit`) in a worker; returns the pickled `Outcome`."""
-    if job.version != rasmodel.__version__:
-        error = UsageError(
-            f"a worker runs rasmodel {rasmodel.__version__}, but this check needs "
-            f"{job.version}: install the same rasmodel version on every worker (pip install "
-            f"rasmodel=={job.version}) and restart them."
-        )
-        return pickle.dumps(Outcome(error=_portable_error(error)))
-    unit: Unit = pickle.loads(payload)
-    with _ONE_AT_A_TIME:  # executions patch SimPy process-wide: one unit per process
-        started = time.monotonic()
-        try:
-            model = _model(job)
-            with Watchdog(job.options.step_timeout) as dog:
-                outcome = UnitSearch(model, job, unit, dog.tick).explore_unit()
-        except RasmodelError as error:
-            outcome = Outcome(error=_portable_error(error))
-        outcome.seconds = time.monotonic() - started
-    return pickle.dumps(outcome)
-
-
-_ONE_AT_A_TIME = threading.Lock()
-
-
-def _portable_error(error: RasmodelError) -> tuple[str, str, Location | None, str]:
-    """An error as plain values (exceptions with keyword arguments do not unpickle)."""
-    return (
-        type(error).__name__,
-        getattr(error, "message", str(error)),
-        getattr(error, "where", None),
-        getattr(error, "hint", ""),
-    )
-
-
-def _raise(error: tuple[str, str, Location | None, str]) -> None:
-    kind, message, where, hint = error
-    if kind == "UsageError":
-        raise UsageError(message)
-    raise ModelError(message, where=where, hint=hint)
-
-
-class UnitSearch(Search):
-    """The search of one unit, in a worker: the single search's loop from where the
-    unit stands, down to its floor."""
-
-    def __init__(self, model: Model, job: Job, unit: Unit, tick: Callable[[], None]) -> None:
-        opts = dataclasses.replace(
-            job.options,
-            max_executions=unit.budget,
-            time_limit=None,
-            jobs=1,
-            cluster=None,
-            keep_on_interrupt=False,
-        )
-        super().__init__(model, dict(job.params), list(job.names), opts, None, tick)
-        self.unit = unit
-        self.before = unit.found
-        self.outcome = Outcome()
-        self.ran = 0
-        self.deadline = None if unit.seconds is None else time.monotonic() + unit.seconds
-
-    def _selection(self) -> Selection:
-        return self.selection.without(set(self.before) | set(self.found))
-
-    def _decided(self) -> bool:
-        decided = set(self.before) | set(self.found)
-        return len(decided) == len(self.names) and not self.opts.collect_states
-
-    def _stop_reason(self) -> str | None:
-        reason = super()._stop_reason()
-        deadline = self.deadline
-        if reason is None and self.ran and deadline is not None and time.monotonic() >= deadline:
-            return "slice"  # after one execution at least: every unit makes progress
-        return reason
-
-    def _account(self, execution: Execution) -> None:
-        self.ran += 1
-        prior = set(self.found)
-        super()._account(execution)
-        for name, (found, violation, count, _at) in self.found.items():
-            if name not in prior:
-                skip = frozenset(self.before | prior)
-                self.outcome.found.append(Found(name, found.choices, skip, count, violation))
-
-    def explore_unit(self) -> Outcome:
-        if self.opts.strategy != "dfs":
-            return self._sample()
-        unit, outcome = self.unit, self.outcome
-        strategy = make_strategy(self.opts, self.selection)
-        path: Path = strategy.path  # type: ignore[attr-defined]
-        path.branches = list(unit.branches)
-        path.floor = unit.floor
-        if isinstance(path, DporPath):
-            path.fresh_branch = unit.fresh
-            path.analysed = unit.analysed
-            if unit.visibility is not None:
-                path.visibility = unit.visibility
-            if unit.probe:
-                self._probe(path)
-        outcome.inputs = inputs(path.branches)
-        walk = _Walk(path)
-        self.strategy = walk
-        stopped: list[str] = []
-
-        def stop() -> bool:
-            reason = self._stop_reason()
-            if reason is not None and not stopped:
-                stopped.append(reason)
-            return reason is not None
-
-        if unit.first:
-            from rasmodel.explore.determinism import Deterministic
-
-            first = self._selection()
-            Deterministic(walk, lambda run: self._run(run, first)).explore(self._execute, stop)
-        else:
-            walk.explore(self._execute, stop)
-        outcome.executions, outcome.steps, outcome.pruned = self.executions, self.steps, self.pruned
-        outcome.deepest, outcome.depth_hits = self.deepest, self.depth_hits
-        outcome.final_states = self.final_states
-        outcome.livelock = self.livelock
-        outcome.restart = walk.restart
-        outcome.limited = path.limited
-        outcome.footprints = [dict(b.footprints) for b in path.branches[: unit.floor]]
-        if isinstance(path, DporPath):
-            outcome.exported = path.exported
-            outcome.visibility = path.visibility
-        reason = stopped[0] if stopped else None
-        if reason == "slice" and not walk.done and not walk.restart:
-            outcome.remainder = portable(path.branches)
-            outcome.fresh = getattr(path, "fresh_branch", len(path.branches) - 1)
-        elif reason not in (None, "slice"):
-            outcome.stopped_by = reason
-        return outcome
-
-    def _probe(self, path: DporPath) -> None:
-        """Fill in the footprints of the options explored before the unit's own at its
-        branch that the coordinator did not know yet (they decide what sleeps below):
-        each is what that option's step touches there, run once and not counted (the
-        single search ran it before). A step that chooses is left out (its footprint is
-        the union over its options); the commit then finds the difference."""
-        branches = path.branches
-        last = branches[-1]
-        missing = [
-            actor
-            for actor in last.order[: last.pos]
-            if actor not in last.sleep and actor not in last.footprints
-        ]
-        if not missing or last.kind != RUN or path.bound is not None:
-            return
-        prefix = [
-            Wanted(RUN, b.chosen) if b.kind == RUN else Wanted(CHOOSE, b.chosen, b.point.label)
-            for b in branches[:-1]
-        ]
-        step = sum(1 for b in branches if b.kind == RUN) - 1
-        footprints = dict(last.footprints)
-        for actor in missing:
-            choices = [*prefix, Wanted(RUN, actor)]
-            execution = self._run(Replay(choices), self._selection(), stop_after=len(choices))
-            if len(execution.choices) != len(choices) or len(execution.steps) <= step:
-                continue
-            access = path.visibility.access(execution.steps[step])
-            footprints[actor] = (access.reads, access.writes)
-        branches[-1] = dataclasses.replace(last, footprints=footprints)
-
-    def _sample(self) -> Outcome:
-        """A shard of a sampling strategy: its own seed (`Unit.seed`) and budget."""
-        self.opts = dataclasses.replace(self.opts, seed=self.unit.seed)
-        self.before = frozenset()
-        key = f"{self.model.path}:{self.model.name}:{sorted(self.params.items())}"
-        strategy = self.strategy = make_strategy(self.opts, self.selection, key)
-        reason = self._explore(strategy)
-        outcome = self.outcome
-        outcome.executions, outcome.steps, outcome.pruned = self.executions, self.steps, self.pruned
-        outcome.deepest, outcome.depth_hits = self.deepest, self.depth_hits
-        outcome.final_states = self.final_states
-        outcome.livelock = self.livelock
-        if reason not in (None, "max-executions"):
-            outcome.stopped_by = reason
-        return outcome
-
-
-class _Walk:
-    """The depth-first loop of `DepthFirst`, stopping at the unit's floor and at a
-    restart (which the coordinator does for the whole search)."""
-
-    name = "dfs"
-    exhaustive = False
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.done = False
-        self.restart = False
-
-    def explore(self, execute: Callable[[Any], Execution], stop: Callable[[], bool]) -> None:
-        while not stop():
-            execute(self.path)
-            if getattr(self.path, "restart", False):
-                self.restart = True
-                return
-            if not self.path.backtrack():
-                self.done = True
-                return
-
-
-# ============================================================== the coordinator
 @dataclass(eq=False)
 class Planned:
     """A unit in the plan: where it stands, and once run, what it found."""
@@ -364,7 +48,6 @@ class Planned:
     digest: Any = None  # `inputs` when it was sent
     found: frozenset[str] = frozenset()
     visibility: Any = None
-    budget: int | None = None
     future: Future[bytes] | None = None
     outcome: Outcome | None = None
     children: list[Planned] = field(default_factory=list)  # planned from its remainder
@@ -397,7 +80,6 @@ class Split:
         self.reruns = 0
         self.restarts = 0
         self.sent = 0
-        self.busy_seconds = 0.0
 
     @property
     def path(self) -> None:  # no state cache with --jobs
@@ -413,8 +95,8 @@ class Split:
             if fraction > 0:
                 estimate = f", ~{fraction:.0%} explored"
         return (
-            f"{len(self.running)}/{self.pool.size} workers busy, {self.committed} units done, "
-            f"{len(self.plan)} planned{estimate}"
+            f"{len(self.running)}/{self.pool.size} workers busy, {self.committed} units done "
+            f"({self.reruns} run again), {len(self.plan)} planned{estimate}"
         )
 
     @property
@@ -507,7 +189,6 @@ class Split:
         budget = None
         if search.opts.max_executions is not None:
             budget = max(search.opts.max_executions - search.executions, 0)
-        entry.budget = budget
         unit = Unit(
             portable(entry.branches),
             entry.fresh,
@@ -544,9 +225,8 @@ class Split:
                 if self.pool.lost(error) and entry.attempts <= RETRIES:
                     continue  # sent again at the next dispatch
                 raise
-            self.busy_seconds += outcome.seconds
             if outcome.error is not None:
-                _raise(outcome.error)
+                raise_error(outcome.error)
             entry.outcome = outcome
             if outcome.inputs is not None:
                 entry.digest = outcome.inputs  # what it read, its probes included
@@ -722,116 +402,6 @@ def _grafted(branch: Branch, reversals: list[Reversal]) -> bool:
     return False
 
 
-# ================================================================= the workers
-class Pool:
-    """Workers behind a `concurrent.futures.Executor`: local processes, or a Dask
-    cluster's."""
-
-    def __init__(self, job: Job, jobs: int, cluster: str | None) -> None:
-        self.job = job
-        self.jobs = jobs
-        self.cluster = cluster
-        self.client: Any = None
-        self.local_cluster: Any = None
-        self.executor: Executor = self._start()
-        self.size = jobs if cluster in (None, INLINE) else max(self._cluster_threads(), 1)
-
-    def slice(self, short: bool) -> float:
-        """The seconds a unit searches before it returns what is left (inline: one
-        execution, so that tests cut the search at every execution)."""
-        if self.cluster == INLINE:
-            return 0.0
-        return FIRST_SLICE if short else SLICE
-
-    def _start(self) -> Executor:
-        if self.cluster is None:
-            return ProcessPoolExecutor(max_workers=self.jobs)
-        if self.cluster == INLINE:
-            return Inline()
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError:
-            raise UsageError(
-                "--cluster needs Dask's distributed scheduler: pip install 'rasmodel[cluster]'."
-            ) from None
-        if self.cluster == "local":
-            self.local_cluster = LocalCluster(
-                n_workers=self.jobs, threads_per_worker=1, processes=True, dashboard_address=":0"
-            )
-            self.client = Client(self.local_cluster)
-        else:
-            try:
-                self.client = Client(self.cluster, timeout="10s")
-            except (OSError, TimeoutError) as error:
-                raise UsageError(
-                    f"--cluster {self.cluster}: cannot reach a Dask scheduler there ({error}). "
-                    "Start one with `dask scheduler` and workers with `dask worker ADDRESS`, "
-                    "or use --cluster local."
-                ) from None
-        return self.client.get_executor(pure=False)
-
-    def _cluster_threads(self) -> int:
-        """Worker processes: a process runs one unit at a time (see `run_unit`)."""
-        return len(self.client.nthreads()) if self.client is not None else self.jobs
-
-    def submit(self, payload: bytes) -> Future[bytes]:
-        return self.executor.submit(run_unit, self.job, payload)
-
-    def poll(self) -> None:
-        """Let an inline executor run a unit (workers run on their own)."""
-        if isinstance(self.executor, Inline):
-            self.executor.run_one()
-
-    def restart(self) -> None:
-        self._shutdown()
-        self.executor = self._start()
-
-    def _shutdown(self) -> None:
-        if isinstance(self.executor, ProcessPoolExecutor):
-            self.executor.shutdown(wait=False, cancel_futures=True)
-        else:
-            self.executor.shutdown(wait=False)
-
-    def lost(self, error: BaseException) -> bool:
-        """A Dask worker died while it ran the unit (the scheduler gave up on it)."""
-        return type(error).__name__ in ("KilledWorker", "CommClosedError", "FutureCancelledError")
-
-    def close(self) -> None:
-        self._shutdown()
-        if self.client is not None:
-            self.client.close()
-        if self.local_cluster is not None:
-            self.local_cluster.close()
-
-
-INLINE = "inline"
-
-
-class Inline(Executor):
-    """Runs the units in this process (`cluster="inline"`), newest first, when the
-    coordinator waits: every unit but the oldest runs ahead of the units before it,
-    so that tests go through speculation, re-runs and the commits in order without
-    worker processes."""
-
-    def __init__(self) -> None:
-        self.queue: list[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = []
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        self.queue.append((future, fn, args))
-        return future
-
-    def run_one(self) -> None:
-        if not self.queue:
-            return
-        future, fn, args = self.queue.pop()
-        try:
-            future.set_result(fn(*args))
-        except BaseException as error:  # noqa: BLE001 - handed to the caller as it is
-            future.set_exception(error)
-
-
-# ================================================================ the search
 class ParallelSearch(Search):
     """`check()` with `jobs` > 1 or a `cluster`: the same bookkeeping as a single
     search, fed by committed units instead of executions."""
@@ -934,7 +504,7 @@ class Shards:
                     self.search.report(self)
                 outcome: Outcome = pickle.loads(future.result())
                 if outcome.error is not None:
-                    _raise(outcome.error)
+                    raise_error(outcome.error)
                 self.outcomes.append(outcome)
                 self.search.take(outcome)
         finally:

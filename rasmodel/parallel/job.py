@@ -1,0 +1,100 @@
+"""The job of a parallel check: the model by content, its parameters and options."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+import rasmodel
+from rasmodel.errors import ModelError, UsageError
+from rasmodel.model import Model
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every unit of one check needs: the model by content and the options."""
+
+    version: str
+    files: tuple[tuple[str, str], ...]  # (path relative to the model's directory, source)
+    main: str  # the model file, relative to the same directory
+    model_name: str
+    params: tuple[tuple[str, Any], ...]
+    names: tuple[str, ...]
+    options: Any  # search.Options
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha1(repr((self.files, self.main)).encode()).hexdigest()[:16]
+
+
+def job_for(model: Model, params: dict[str, Any], names: list[str], options: Any) -> Job:
+    """The job of a check of `model`: its file and every module it imported from its
+    own directory (or below), read now."""
+    main = os.path.abspath(model.path) if model.path else ""
+    if not main or not _defined_in(model, main):
+        raise UsageError(
+            f"model {model.name!r} is not defined at module level in a file, so it cannot "
+            "be sent to workers: --jobs and --cluster need a model file "
+            "(`rasmodel check FILE.py`, or `rm.check('FILE.py', jobs=N)`)."
+        )
+    root = os.path.dirname(main)
+    files = {os.path.basename(main): _read(main)}
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if not path or not path.endswith(".py"):
+            continue
+        path = os.path.abspath(path)
+        if path.startswith(root + os.sep) and path != main:
+            files[os.path.relpath(path, root)] = _read(path)
+    return Job(
+        rasmodel.__version__,
+        tuple(sorted(files.items())),
+        os.path.basename(main),
+        model.name,
+        tuple(sorted(params.items())),
+        tuple(names),
+        options,
+    )
+
+
+def _defined_in(model: Model, path: str) -> bool:
+    """Whether a module loaded from `path` holds `model` at its top level (what a
+    worker loading that file finds)."""
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if file and os.path.abspath(file) == path and model in vars(module).values():
+            return True
+    return False
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+_LOADED: dict[str, Model] = {}  # per worker process: the models it has loaded, by job key
+
+
+def model_of(job: Job) -> Model:
+    """The job's model, written to a private directory and loaded once per worker."""
+    model = _LOADED.get(job.key)
+    if model is not None:
+        return model
+    from rasmodel.loader import models_in
+
+    root = tempfile.mkdtemp(prefix=f"rasmodel-{job.key}-")
+    for relative, source in job.files:
+        path = os.path.join(root, relative)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(source)
+    models = models_in(os.path.join(root, job.main))
+    chosen = [m for m in models.values() if m.name == job.model_name]
+    if not chosen:
+        raise ModelError(f"the model file sent to the worker defines no model {job.model_name!r}.")
+    model = _LOADED[job.key] = chosen[0]
+    return model
