@@ -251,3 +251,16 @@ def test_a_model_not_from_a_file_is_refused() -> None:
 
     with pytest.raises(UsageError, match="not defined at module level"):
         rm.check(model, jobs=2)
+
+
+def test_progress_shows_the_workers_and_the_units() -> None:
+    lines: list[str] = []
+    rm.check(
+        str(SPIN / "lost_update.py"),
+        params={"n": 3},
+        minimize=False,
+        jobs=2,
+        cluster="inline",
+        progress=lambda stats, depth, text: lines.append(text),
+    )
+    assert any("workers busy" in line and "units done" in line for line in lines)
