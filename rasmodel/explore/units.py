@@ -101,18 +101,25 @@ def choices_of(branches: list[Branch]) -> tuple[Any, ...]:
 
 
 def portable(branches: list[Branch]) -> list[Branch]:
-    """The branches as another process can use them: `choose` options replaced by
+    """The branches as another process can unpickle them: `choose` options replaced by
     their indices (the path compares only how many there are, and a model's options
-    need not pickle), and without the fingerprints of the values steps wrote (hashes
-    of this process: a worker started apart has another hash seed, so it checks
-    determinism on its own executions)."""
-    out = []
-    for branch in branches:
-        point = branch.point
+    need not pickle)."""
+    out = branches[:]
+    for index, branch in enumerate(branches):
         if branch.kind == CHOOSE:
-            point = point._replace(options=tuple(range(len(point.options))))
-        out.append(replace(branch, point=point, fingerprint=None, wrote=frozenset()))
+            options = tuple(range(len(branch.point.options)))
+            out[index] = replace(branch, point=branch.point._replace(options=options))
     return out
+
+
+def received(branches: list[Branch]) -> list[Branch]:
+    """Branches another process sent, without the fingerprints of the values steps
+    wrote: hashes of that process (one started apart has another hash seed), so this
+    one checks determinism on its own executions."""
+    for branch in branches:
+        branch.fingerprint = None
+        branch.wrote = frozenset()
+    return branches
 
 
 def inputs(branches: list[Branch]) -> tuple[Any, ...]:

@@ -29,6 +29,7 @@ from rasmodel.explore.units import (
     portable,
     unit_at,
 )
+from rasmodel.explore.wakeup import WakeupNode
 from rasmodel.parallel.job import job_for
 from rasmodel.parallel.pool import Pool
 from rasmodel.parallel.worker import raise_error
@@ -123,26 +124,55 @@ class Split:
             self.pool.close()
 
     def _dispatch(self) -> None:
-        """Send planned units, oldest first, while a worker is free. A unit is sent
-        before the ones ahead of it are committed only when the footprints of the
-        options explored before it at its branch are known (they decide what sleeps
-        below it): without them it would surely have to run again."""
+        """Send planned units, oldest first, while a worker is free (see `_waits`)."""
         head = self.plan[0] if self.plan else None
-        for index, entry in enumerate(self.plan):
+        for entry in self.plan:
             if len(self.running) >= self.pool.size:
                 return
-            if entry.future is not None or entry.outcome is not None:
+            if entry.future is not None or entry.outcome is not None or self._waits(entry):
                 continue
-            if entry.doomed_by is not None and entry is not head:
-                if entry.doomed_by in self.plan:
-                    continue  # it would run again: wait until what dooms it is committed
-                entry.doomed_by = None
-            if entry is head or not self.reduced or self._known(entry, index):
+            if entry.doomed_by is not None:
+                self._predict(entry)
+            if entry is head or not self.reduced or self._known(entry):
                 self._send(entry)
             elif self.bound is None:
                 self._send(entry, probe=True)  # the worker runs the steps it needs
 
-    def _known(self, entry: Planned, index: int) -> bool:
+    def _waits(self, entry: Planned) -> bool:
+        """`entry` would surely run again if sent now: with a bound, the footprints of
+        the options before it, which decide what sleeps below it, are not known (a
+        bounded run spans branches, so a worker cannot work them out on its own)."""
+        if entry is self.plan[0]:
+            return False
+        return self.reduced and self.bound is not None and not self._known(entry)
+
+    def _predict(self, entry: Planned) -> None:
+        """Give a unit the wakeup tree it will inherit once the units ahead of it with
+        an outcome are committed: their reversals at its branch, applied in order to
+        a copy of it (a guess: the commit checks it)."""
+        entry.doomed_by = None
+        level = entry.floor - 1
+        branch = entry.branches[level]
+        scratch = dataclasses.replace(
+            branch, order=list(branch.order), wakeup=_copied(branch.wakeup)
+        )
+        prefix = choices_of(entry.branches[:level])
+        for other in self.plan:
+            if other is entry:
+                break
+            outcome = other.outcome
+            if outcome is None or other.floor <= level:
+                continue
+            if choices_of(other.branches[:level]) != prefix:
+                continue
+            scratch.pos = other.branches[level].pos
+            for reversal in outcome.exported:
+                if reversal.level == level:
+                    reversal.apply(scratch)
+        scratch.pos = branch.pos
+        entry.branches[-1] = scratch
+
+    def _known(self, entry: Planned) -> bool:
         """Whether the footprints of the options before `entry`'s at its branch are
         known: committed, or in the outcome of a unit ahead of it in the plan (then
         taken into the branch `entry` is sent with)."""
@@ -157,7 +187,9 @@ class Split:
             return True
         prefix = choices_of(entry.branches[:level])
         learned: dict[str, Touched] = {}
-        for other in list(self.plan)[:index]:
+        for other in self.plan:
+            if other is entry:
+                break
             outcome = other.outcome
             if outcome is None or len(outcome.footprints) <= level:
                 continue
@@ -177,9 +209,12 @@ class Split:
         return True
 
     def _starved(self, entry: Planned) -> bool:
-        """Nothing else is planned to be sent: cut `entry` short, so that what is
-        left of it comes back as units for the idle workers."""
-        return not any(e is not entry and e.future is None and e.outcome is None for e in self.plan)
+        """Nothing else planned can be sent: cut `entry` short, so that what is left
+        of it comes back as units for the idle workers."""
+        return not any(
+            e is not entry and e.future is None and e.outcome is None and not self._waits(e)
+            for e in self.plan
+        )
 
     def _send(self, entry: Planned, probe: bool = False) -> None:
         search = self.search
@@ -255,9 +290,10 @@ class Split:
             if choices_of(later.branches[:level]) != choices_of(earlier.branches[:level]):
                 continue
             if _grafted(later.branches[level], levels[level]):
-                later.doomed_by = earlier
+                later.doomed_by = earlier  # sent again, with the tree it will see
                 self._drop(later.children)
                 later.children = []
+                later.future = later.outcome = None  # a result on to-day's tree is stale
 
     def _lost(self, entry: Planned) -> None:
         """The worker process died: every unit it had is sent again."""
@@ -382,6 +418,15 @@ class Split:
         self.running.clear()
         self.master = []
         self.plan.append(Planned([], 0, analysed=0))
+
+
+def _copied(wakeup: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a branch's wakeup trees that grafts do not reach back through."""
+
+    def tree(nodes: list[WakeupNode]) -> list[WakeupNode]:
+        return [WakeupNode(n.actor, n.access, n.options, tree(n.children)) for n in nodes]
+
+    return {actor: tree(nodes) for actor, nodes in wakeup.items()}
 
 
 def _grafted(branch: Branch, reversals: list[Reversal]) -> bool:

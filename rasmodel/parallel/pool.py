@@ -12,7 +12,7 @@ from rasmodel.parallel.job import Job
 from rasmodel.parallel.worker import run_unit
 
 FIRST_SLICE = 0.25  # seconds: the first unit is cut early so that every worker gets work
-SLICE = 1.0  # seconds of search a unit runs before it returns what is left
+SLICE = 0.5  # seconds of search a unit runs before it returns what is left
 INLINE = "inline"
 
 

@@ -22,6 +22,7 @@ from rasmodel.explore.units import (
     Unit,
     inputs,
     portable,
+    received,
 )
 from rasmodel.model import Model
 from rasmodel.parallel.job import Job, model_of
@@ -120,7 +121,7 @@ class UnitSearch(Search):
         unit, outcome = self.unit, self.outcome
         strategy = make_strategy(self.opts, self.selection)
         path: Path = strategy.path  # type: ignore[attr-defined]
-        path.branches = list(unit.branches)
+        path.branches = received(list(unit.branches))
         path.floor = unit.floor
         if isinstance(path, DporPath):
             path.fresh_branch = unit.fresh
