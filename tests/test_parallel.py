@@ -264,3 +264,78 @@ def test_progress_shows_the_workers_and_the_units() -> None:
         progress=lambda stats, depth, text: lines.append(text),
     )
     assert any("workers busy" in line and "units done" in line for line in lines)
+
+
+FLAG_SPIN = """
+import rasmodel as rm
+
+model = rm.Model("flag-spin", params={"sets": 0})
+
+
+@model.build
+def build(env, sets):
+    flag = env.var("flag", 0)
+    data = env.var("data", 0)
+
+    def a():
+        while not flag.value:
+            yield env.pause("cpu_relax")
+        data.value += 1
+
+    def b():
+        yield env.pause("work")
+        data.value = 5
+        if sets:
+            flag.value = 1
+
+    env.process(a(), name="A")
+    env.process(b(), name="B")
+    return data
+"""
+
+
+@pytest.mark.parametrize("sets", [0, 1])
+def test_depth_bounds_and_livelocks_split(tmp_path: Path, sets: int) -> None:
+    """Executions cut by --max-depth, a livelock confirmed in a worker and replayed
+    by the coordinator: as in one process."""
+    path = tmp_path / "flag_spin.py"
+    path.write_text(FLAG_SPIN)
+    common = {"params": {"sets": sets}, "max_depth": 60, "minimize": False}
+    single = rm.check(str(path), **common)
+    split = rm.check(str(path), jobs=3, cluster="inline", **common)
+    assert _summary(split) == _summary(single)
+    assert split.hints == single.hints
+    assert split.verdicts["livelock"] == ("violated" if not sets else "no-violation-found")
+
+
+NONDETERMINISTIC = """
+import itertools
+import rasmodel as rm
+
+model = rm.Model("nondeterministic")
+CALLS = itertools.count()  # state outside the model: each execution writes another value
+
+
+@model.build
+def build(env):
+    x = env.var("x", 0)
+
+    def p():
+        x.value = next(CALLS)
+        yield env.pause()
+
+    env.process(p(), name="p")
+    env.process(p(), name="q")
+    return x
+"""
+
+
+def test_an_error_in_a_worker_names_the_users_file(tmp_path: Path) -> None:
+    path = tmp_path / "nondet.py"
+    path.write_text(NONDETERMINISTIC)
+    with pytest.raises(rm.ModelError) as raised:
+        rm.check(str(path), jobs=2, cluster="inline", minimize=False)
+    error = raised.value
+    assert "nondeterministic" in error.message
+    assert error.where is not None and error.where.file == str(path)
+    assert "rasmodel-" not in str(error) + error.hint

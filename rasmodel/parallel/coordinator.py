@@ -484,7 +484,10 @@ class ParallelSearch(Search):
         for found in outcome.found:
             if found.name not in self.found:
                 execution = self._replayed(found)
-                self.found[found.name] = (execution, found.violation, base + found.count, elapsed)
+                # the violation as this process sees it (its messages name the user's files)
+                mine = [v for v in execution.violations if v.property == found.name]
+                violation = mine[0] if mine else found.violation
+                self.found[found.name] = (execution, violation, base + found.count, elapsed)
 
     def _replayed(self, found: Found) -> Execution:
         """The execution of a violation a worker found, run again here."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import rasmodel
-from rasmodel.errors import ModelError, UsageError
+from rasmodel.errors import Location, ModelError, UsageError
 from rasmodel.model import Model
 
 
@@ -25,6 +25,7 @@ class Job:
     params: tuple[tuple[str, Any], ...]
     names: tuple[str, ...]
     options: Any  # search.Options
+    origin: str | None = None  # the model's directory as the user's messages show it
 
     @property
     def key(self) -> str:
@@ -58,6 +59,7 @@ def job_for(model: Model, params: dict[str, Any], names: list[str], options: Any
         tuple(sorted(params.items())),
         tuple(names),
         options,
+        _shown(root),
     )
 
 
@@ -76,14 +78,16 @@ def _read(path: str) -> str:
         return handle.read()
 
 
-_LOADED: dict[str, Model] = {}  # per worker process: the models it has loaded, by job key
+# per worker process: the models it has loaded, by job key, with their directory
+_LOADED: dict[str, tuple[Model, str]] = {}
 
 
-def model_of(job: Job) -> Model:
-    """The job's model, written to a private directory and loaded once per worker."""
-    model = _LOADED.get(job.key)
-    if model is not None:
-        return model
+def model_of(job: Job) -> tuple[Model, str]:
+    """The job's model, written to a private directory (returned too) and loaded once
+    per worker."""
+    loaded = _LOADED.get(job.key)
+    if loaded is not None:
+        return loaded
     from rasmodel.loader import models_in
 
     root = tempfile.mkdtemp(prefix=f"rasmodel-{job.key}-")
@@ -96,5 +100,17 @@ def model_of(job: Job) -> Model:
     chosen = [m for m in models.values() if m.name == job.model_name]
     if not chosen:
         raise ModelError(f"the model file sent to the worker defines no model {job.model_name!r}.")
-    model = _LOADED[job.key] = chosen[0]
-    return model
+    loaded = _LOADED[job.key] = (chosen[0], root)
+    return loaded
+
+
+def _shown(directory: str) -> str:
+    """How messages show a file of `directory` (as `Location` shortens it), up to the
+    file's name: relative to the working directory when below it."""
+    return str(Location(os.path.join(directory, "x"), 1))[: -len("x:1")]
+
+
+def homed(text: str, root: str, origin: str | None) -> str:
+    """`text` with the worker's private copy of the model's directory replaced by the
+    directory the user knows."""
+    return text.replace(root + os.sep, origin) if origin is not None else text

@@ -25,7 +25,7 @@ from rasmodel.explore.units import (
     received,
 )
 from rasmodel.model import Model
-from rasmodel.parallel.job import Job, model_of
+from rasmodel.parallel.job import Job, homed, model_of
 from rasmodel.search import Search, make_strategy
 from rasmodel.watchdog import Watchdog
 
@@ -40,16 +40,29 @@ def run_unit(job: Job, payload: bytes) -> bytes:
         )
         return pickle.dumps(Outcome(error=_portable_error(error)))
     unit: Unit = pickle.loads(payload)
+    root = ""
     with _ONE_AT_A_TIME:  # executions patch SimPy process-wide: one unit per process
         started = time.monotonic()
         try:
-            model = model_of(job)
+            model, root = model_of(job)
             with Watchdog(job.options.step_timeout) as dog:
                 outcome = UnitSearch(model, job, unit, dog.tick).explore_unit()
         except RasmodelError as error:
             outcome = Outcome(error=_portable_error(error))
         outcome.seconds = time.monotonic() - started
+    if root:  # what the user reads names their files, not this worker's copies
+        _home(outcome, root, job.origin)
     return pickle.dumps(outcome)
+
+
+def _home(outcome: Outcome, root: str, origin: str | None) -> None:
+    if outcome.livelock is not None:
+        outcome.livelock = homed(outcome.livelock, root, origin)
+    if outcome.error is not None:
+        kind, message, where, hint = outcome.error
+        if where is not None:
+            where = dataclasses.replace(where, file=homed(where.file, root, origin))
+        outcome.error = (kind, homed(message, root, origin), where, homed(hint, root, origin))
 
 
 _ONE_AT_A_TIME = threading.Lock()
