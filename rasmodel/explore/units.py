@@ -84,8 +84,7 @@ class Outcome:
     final_states: set[Any] = field(default_factory=set)
     exported: list[Any] = field(default_factory=list)  # `Reversal`s, in the order found
     footprints: list[dict[str, Touched]] = field(default_factory=list)  # per branch above
-    remainder: list[Branch] | None = None  # where it stopped, when its slice ran out
-    fresh: int = 0  # the remainder's first fresh branch
+    remainder: list[Branch] | None = None  # its branches where it stopped, when its slice ran out
     restart: bool = False  # invariants turned out to read more: start the search over
     visibility: Any = None
     limited: bool = False
@@ -109,6 +108,23 @@ def portable(branches: list[Branch]) -> list[Branch]:
         if branch.kind == CHOOSE:
             options = tuple(range(len(branch.point.options)))
             out[index] = replace(branch, point=branch.point._replace(options=options))
+    return out
+
+
+def shipped(branches: list[Branch]) -> list[Branch]:
+    """`portable` branches with only what a unit reads of them (`inputs`) and writes
+    back (`Outcome.footprints`): the sleep sets, the footprints of the options before
+    the one taken, and the wakeup tree inherited at the last scheduling point; the
+    trees and footprints of the other options stay with the coordinator."""
+    last = max((i for i, branch in enumerate(branches) if branch.kind == RUN), default=-1)
+    out = portable(branches)
+    for index, branch in enumerate(out):
+        explored = branch.order[: branch.pos]
+        footprints = {a: t for a, t in branch.footprints.items() if a in explored}
+        wakeup = {}
+        if index == last and branch.chosen in branch.wakeup:
+            wakeup = {branch.chosen: branch.wakeup[branch.chosen]}
+        out[index] = replace(branch, footprints=footprints, wakeup=wakeup)
     return out
 
 

@@ -26,7 +26,7 @@ from rasmodel.explore.units import (
     choices_of,
     inputs,
     open_options,
-    portable,
+    shipped,
     unit_at,
 )
 from rasmodel.explore.wakeup import WakeupNode
@@ -54,6 +54,7 @@ class Planned:
     children: list[Planned] = field(default_factory=list)  # planned from its remainder
     attempts: int = 0
     doomed_by: Planned | None = None  # a unit ahead whose reversals change its inputs
+    predicted: int = 0  # times it was sent with the wakeup tree it was predicted to see
 
     @property
     def floor(self) -> int:
@@ -132,6 +133,8 @@ class Split:
             if entry.future is not None or entry.outcome is not None or self._waits(entry):
                 continue
             if entry.doomed_by is not None:
+                if entry.predicted and entry.doomed_by in self.plan:
+                    continue  # guessed wrong once: wait for what dooms it
                 self._predict(entry)
             if entry is head or not self.reduced or self._known(entry):
                 self._send(entry)
@@ -151,6 +154,7 @@ class Split:
         an outcome are committed: their reversals at its branch, applied in order to
         a copy of it (a guess: the commit checks it)."""
         entry.doomed_by = None
+        entry.predicted += 1
         level = entry.floor - 1
         branch = entry.branches[level]
         scratch = dataclasses.replace(
@@ -225,7 +229,7 @@ class Split:
         if search.opts.max_executions is not None:
             budget = max(search.opts.max_executions - search.executions, 0)
         unit = Unit(
-            portable(entry.branches),
+            shipped(entry.branches),
             entry.fresh,
             entry.analysed,
             entry.found,
@@ -290,10 +294,11 @@ class Split:
             if choices_of(later.branches[:level]) != choices_of(earlier.branches[:level]):
                 continue
             if _grafted(later.branches[level], levels[level]):
-                later.doomed_by = earlier  # sent again, with the tree it will see
+                later.doomed_by = earlier
                 self._drop(later.children)
                 later.children = []
-                later.future = later.outcome = None  # a result on to-day's tree is stale
+                if not later.predicted:  # sent again, with the tree it will see
+                    later.future = later.outcome = None  # a result on today's is stale
 
     def _lost(self, entry: Planned) -> None:
         """The worker process died: every unit it had is sent again."""
@@ -358,7 +363,7 @@ class Split:
             return True
         floor = head.floor
         if outcome.remainder is not None:
-            self.master = self.master[:floor] + outcome.remainder[floor:]
+            self.master = self.master[:floor] + outcome.remainder
             if not head.children:
                 self._plan_rest(head, front=True)
             return False
@@ -396,7 +401,7 @@ class Split:
         """Plan the options left on a unit's remainder, right after it."""
         assert entry.outcome is not None and entry.outcome.remainder is not None
         floor = entry.floor
-        view = entry.branches[:floor] + entry.outcome.remainder[floor:]
+        view = entry.branches[:floor] + entry.outcome.remainder
         if front:
             view = self.master
         pieces = [

@@ -173,8 +173,7 @@ class UnitSearch(Search):
             outcome.visibility = path.visibility
         reason = stopped[0] if stopped else None
         if reason == "slice" and not walk.done and not walk.restart:
-            outcome.remainder = portable(path.branches)
-            outcome.fresh = getattr(path, "fresh_branch", len(path.branches) - 1)
+            outcome.remainder = portable(path.branches[unit.floor :])  # the rest is ours
         elif reason not in (None, "slice"):
             outcome.stopped_by = reason
         return outcome
