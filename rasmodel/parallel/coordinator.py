@@ -197,13 +197,8 @@ class Split:
             outcome = other.outcome
             if outcome is None or len(outcome.footprints) <= level:
                 continue
-            if choices_of(other.branches[:level]) != prefix:
-                continue
-            for actor, (reads, writes) in outcome.footprints[level].items():
-                old = learned.get(actor)
-                learned[actor] = (
-                    (reads, writes) if old is None else (old[0] | reads, old[1] | writes)
-                )
+            if choices_of(other.branches[:level]) == prefix:
+                _merge(learned, outcome.footprints[level])
         if any(actor not in learned for actor in wanted):
             return False
         footprints = dict(branch.footprints)
@@ -339,17 +334,7 @@ class Split:
         self.committed += 1
         search.take(outcome)
         for level, footprints in enumerate(outcome.footprints):
-            mine = self.master[level].footprints
-            for actor, (reads, writes) in footprints.items():
-                before = mine.get(actor)
-                mine[actor] = (
-                    (reads, writes)
-                    if before is None
-                    else (
-                        before[0] | reads,
-                        before[1] | writes,
-                    )
-                )
+            _merge(self.master[level].footprints, footprints)
         for reversal in outcome.exported:
             reversal.apply(self.master[reversal.level])
         self.limited = self.limited or outcome.limited
@@ -423,6 +408,14 @@ class Split:
         self.running.clear()
         self.master = []
         self.plan.append(Planned([], 0, analysed=0))
+
+
+def _merge(into: dict[str, Touched], footprints: dict[str, Touched]) -> None:
+    """Add `footprints` to `into`, actor by actor (what a step touched over all the
+    executions that ran it)."""
+    for actor, (reads, writes) in footprints.items():
+        before = into.get(actor)
+        into[actor] = (reads, writes) if before is None else (before[0] | reads, before[1] | writes)
 
 
 def _copied(wakeup: dict[str, Any]) -> dict[str, Any]:
