@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import pickle
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -232,6 +234,37 @@ def test_an_unreachable_cluster_is_explained() -> None:
         rm.check(str(SPIN / "lost_update.py"), cluster="tcp://127.0.0.1:9", minimize=False)
 
 
+def test_a_model_defined_in_the_running_script_is_refused(tmp_path: Path) -> None:
+    """A worker would run the script again when it loads the model's file."""
+    script = tmp_path / "script.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import rasmodel as rm
+            from rasmodel.errors import UsageError
+
+            model = rm.Model("scripted")
+
+            @model.build
+            def build(env):
+                def p():
+                    yield env.pause()
+
+                env.process(p(), name="p")
+
+            try:
+                rm.check(model, jobs=2)
+            except UsageError as error:
+                print(error)
+            """
+        )
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert "in the script being run" in done.stdout, done.stdout + done.stderr
+
+
 def test_cross_check_runs_split() -> None:
     result = cross_check(
         str(SPIN / "lost_update.py"), params={"n": 3}, jobs=2, cluster="inline", minimize=False
@@ -249,7 +282,7 @@ def test_a_model_not_from_a_file_is_refused() -> None:
 
         env.process(p(), name="p")
 
-    with pytest.raises(UsageError, match="not defined at module level"):
+    with pytest.raises(UsageError, match="at module level in a file"):
         rm.check(model, jobs=2)
 
 

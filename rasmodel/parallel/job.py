@@ -36,11 +36,14 @@ def job_for(model: Model, params: dict[str, Any], names: list[str], options: Any
     """The job of a check of `model`: its file and every module it imported from its
     own directory (or below), read now."""
     main = os.path.abspath(model.path) if model.path else ""
-    if not main or not _defined_in(model, main):
+    holder = _defined_in(model, main) if main else None
+    if holder is None or holder == "__main__":
+        where = "in the script being run" if holder == "__main__" else "at module level in a file"
         raise UsageError(
-            f"model {model.name!r} is not defined at module level in a file, so it cannot "
-            "be sent to workers: --jobs and --cluster need a model file "
-            "(`rasmodel check FILE.py`, or `rm.check('FILE.py', jobs=N)`)."
+            f"model {model.name!r} is defined {where}, so it cannot be sent to workers "
+            "(a worker loads the model's file, and runs what the file runs): --jobs and "
+            "--cluster need a model file of its own (`rasmodel check FILE.py`, or "
+            "`rm.check('FILE.py', jobs=N)`)."
         )
     root = os.path.dirname(main)
     files = {os.path.basename(main): _read(main)}
@@ -63,14 +66,14 @@ def job_for(model: Model, params: dict[str, Any], names: list[str], options: Any
     )
 
 
-def _defined_in(model: Model, path: str) -> bool:
-    """Whether a module loaded from `path` holds `model` at its top level (what a
-    worker loading that file finds)."""
-    for module in list(sys.modules.values()):
+def _defined_in(model: Model, path: str) -> str | None:
+    """The name of a module loaded from `path` that holds `model` at its top level
+    (what a worker loading that file finds), or None."""
+    for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
         if file and os.path.abspath(file) == path and model in vars(module).values():
-            return True
-    return False
+            return name
+    return None
 
 
 def _read(path: str) -> str:
