@@ -53,11 +53,6 @@ class Unit:
     def floor(self) -> int:
         return len(self.branches)
 
-    @property
-    def prefix(self) -> tuple[Any, ...]:
-        """The choices that lead into it: which unit of the search tree it is."""
-        return choices_of(self.branches)
-
 
 @dataclass
 class Found:
