@@ -130,8 +130,8 @@ def test_a_worker_that_dies_loses_nothing(
 ) -> None:
     if cluster is not None:
         pytest.importorskip("distributed")
-    monkeypatch.setattr(pool, "FIRST_SLICE", 0.001)  # many units, on many workers
-    monkeypatch.setattr(pool, "SLICE", 0.002)
+    monkeypatch.setattr(pool, "FIRST_SLICE", 0.005)  # many units, on many workers
+    monkeypatch.setattr(pool, "SLICE", 0.01)
     model = tmp_path / "dying.py"
     model.write_text(DYING)
     single = rm.check(str(model), minimize=False)
