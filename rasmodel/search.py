@@ -356,9 +356,8 @@ class Search:
         return "off"
 
     # ---------------------------------------------------------------- search
-    def _explore(self, strategy: Strategy) -> str | None:
-        """Let the strategy run executions until it is done or a limit is reached;
-        returns what stopped it (None: the strategy was done)."""
+    def _stopper(self) -> tuple[Callable[[], bool], list[str]]:
+        """A strategy's `stop()`, and the list where it keeps the first reason it gave."""
         stopped: list[str] = []
 
         def stop() -> bool:
@@ -367,6 +366,12 @@ class Search:
                 stopped.append(reason)
             return reason is not None
 
+        return stop, stopped
+
+    def _explore(self, strategy: Strategy) -> str | None:
+        """Let the strategy run executions until it is done or a limit is reached;
+        returns what stopped it (None: the strategy was done)."""
+        stop, stopped = self._stopper()
         self.stable = getattr(strategy, "stable", False)
         first = self._selection()  # the determinism check re-runs the first execution
         try:

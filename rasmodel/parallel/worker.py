@@ -146,14 +146,7 @@ class UnitSearch(Search):
         outcome.inputs = inputs(path.branches)
         walk = _Walk(path)
         self.strategy = walk
-        stopped: list[str] = []
-
-        def stop() -> bool:
-            reason = self._stop_reason()
-            if reason is not None and not stopped:
-                stopped.append(reason)
-            return reason is not None
-
+        stop, stopped = self._stopper()
         if unit.first:
             from rasmodel.explore.determinism import Deterministic
 
