@@ -7,7 +7,7 @@ import dataclasses
 import pickle
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -80,8 +80,6 @@ class Split:
         self.limited = False
         self.committed = 0  # units
         self.reruns = 0
-        self.restarts = 0
-        self.sent = 0
 
     @property
     def path(self) -> None:  # no state cache with --jobs
@@ -160,15 +158,7 @@ class Split:
         scratch = dataclasses.replace(
             branch, order=list(branch.order), wakeup=_copied(branch.wakeup)
         )
-        prefix = choices_of(entry.branches[:level])
-        for other in self.plan:
-            if other is entry:
-                break
-            outcome = other.outcome
-            if outcome is None or other.floor <= level:
-                continue
-            if choices_of(other.branches[:level]) != prefix:
-                continue
+        for other, outcome in self._ahead(entry, level):
             scratch.pos = other.branches[level].pos
             for reversal in outcome.exported:
                 if reversal.level == level:
@@ -189,16 +179,9 @@ class Split:
         ]
         if not wanted:
             return True
-        prefix = choices_of(entry.branches[:level])
         learned: dict[str, Touched] = {}
-        for other in self.plan:
-            if other is entry:
-                break
-            outcome = other.outcome
-            if outcome is None or len(outcome.footprints) <= level:
-                continue
-            if choices_of(other.branches[:level]) == prefix:
-                _merge(learned, outcome.footprints[level])
+        for _other, outcome in self._ahead(entry, level):
+            _merge(learned, outcome.footprints[level])
         if any(actor not in learned for actor in wanted):
             return False
         footprints = dict(branch.footprints)
@@ -206,6 +189,18 @@ class Split:
             footprints[actor] = learned[actor]
         entry.branches[-1] = dataclasses.replace(branch, footprints=footprints)
         return True
+
+    def _ahead(self, entry: Planned, level: int) -> Iterator[tuple[Planned, Outcome]]:
+        """The units ahead of `entry` in the plan that have an outcome and ran below
+        an option of `entry`'s branch at `level` (an option explored before its own)."""
+        prefix = choices_of(entry.branches[:level])
+        for other in self.plan:
+            if other is entry:
+                return
+            outcome = other.outcome
+            below = other.floor > level and choices_of(other.branches[:level]) == prefix
+            if outcome is not None and below:
+                yield other, outcome
 
     def _starved(self, entry: Planned) -> bool:
         """Nothing else planned can be sent: cut `entry` short, so that what is left
@@ -237,7 +232,6 @@ class Split:
         entry.attempts += 1
         entry.future = self.pool.submit(pickle.dumps(unit))
         self.running[entry.future] = entry
-        self.sent += 1
 
     def _collect(self) -> None:
         """Wait for a unit to come back and keep its outcome with its entry."""
@@ -401,7 +395,6 @@ class Split:
     def _restart(self) -> None:
         """Invariants turned out to read keys the analysis did not know: as the single
         search does, start over with what was learned."""
-        self.restarts += 1
         for entry in self.plan:
             entry.future = None
         self.plan.clear()

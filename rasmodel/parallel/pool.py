@@ -27,7 +27,7 @@ class Pool:
         self.client: Any = None
         self.local_cluster: Any = None
         self.executor: Executor = self._start()
-        self.size = jobs if cluster in (None, INLINE) else max(self._cluster_threads(), 1)
+        self.size = jobs if cluster in (None, INLINE) else max(self._cluster_processes(), 1)
 
     def slice(self, short: bool) -> float:
         """The seconds a unit searches before it returns what is left (inline: one
@@ -63,7 +63,7 @@ class Pool:
                 ) from None
         return self.client.get_executor(pure=False)
 
-    def _cluster_threads(self) -> int:
+    def _cluster_processes(self) -> int:
         """Worker processes: a process runs one unit at a time (see `run_unit`)."""
         return len(self.client.nthreads()) if self.client is not None else self.jobs
 
