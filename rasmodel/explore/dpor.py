@@ -197,9 +197,9 @@ class DporPath(Path):
         return self.bound is None or not branch.running
 
     def _start_run(self, index: int, branch: Branch, actor: str) -> None:
-        if self.runs:
-            self._close(len(self.runs) - 1)
         self.runs.append(_Run(index, actor))
+        if len(self.runs) > 1:
+            self._close(len(self.runs) - 2)
         candidates = dict(branch.sleep)
         for other in branch.order[: branch.pos]:
             if other in branch.footprints:  # explored here (not skipped as asleep)
@@ -211,7 +211,11 @@ class DporPath(Path):
         sets of the actors explored there later; and at each branch where it went on,
         what it touched from there (while it is preempted there, it sleeps as long as
         what runs instead commutes with the rest of its run)."""
-        run = self.runs[index]
+        runs = self.runs
+        run = runs[index]
+        replayed = index + 1 < len(runs) and runs[index + 1].node <= self.fresh_branch
+        if replayed and self.bound is None:
+            return  # one step replayed with its chooses: closed the same before
         reads: frozenset[str] = run.tail
         writes: frozenset[str] = frozenset()
         for node, step in zip(reversed(run.nodes), reversed(run.steps), strict=True):
@@ -311,7 +315,10 @@ class DporPath(Path):
         if not self.runs:
             return
         self._close(len(self.runs) - 1)
-        accesses = [run.access(self.run_of, index) for index, run in enumerate(self.runs)]
+        if self.bound is None and all(len(run.steps) == 1 for run in self.runs):
+            accesses = [run.steps[0] for run in self.runs]  # runs are steps: as they are
+        else:
+            accesses = [run.access(self.run_of, index) for index, run in enumerate(self.runs)]
         time = accesses[-1].time
         pruned = execution.reason is ExitReason.PRUNED
         cached = execution.reason is ExitReason.CACHED

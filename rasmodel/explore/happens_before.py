@@ -49,6 +49,21 @@ class Access:
     def enablers(self) -> tuple[int, ...]:
         return self.causes if self.enabled_by is None else self.enabled_by
 
+    def as_partial(self) -> Access:
+        """The same access, as a step of which only the guard is known (`partial`);
+        built directly: `dataclasses.replace` costs several times as much."""
+        return Access(
+            self.actor,
+            self.reads,
+            self.writes,
+            self.causes,
+            self.time,
+            self.guard,
+            self.wild,
+            self.enabled_by,
+            True,
+        )
+
     def conflicts(self, other: Access) -> bool:
         """Dependent: one writes what the other reads or writes."""
         if self.wild or other.wild or self.partial or other.partial:
@@ -166,16 +181,18 @@ class HappensBefore:
 
     def _races_of(self, j: int, step: Access) -> Iterator[tuple[int, int]]:
         preds = self.preds[j]
+        steps, clocks = self.steps, self.clocks  # `hb` inlined: the hottest loop
+        enablers = step.enablers()
+        barrier = self.barriers[j]
         seen: set[int] = set()
         for i in preds:
-            if i in step.enablers() or self.steps[i].actor == step.actor:
+            other = steps[i]
+            actor = other.actor
+            if actor == step.actor or i in enablers or not other.conflicts(step):
                 continue
-            if not self.steps[i].conflicts(step):
+            if barrier is not None and barrier.get(actor, -1) >= i:
                 continue
-            barrier = self.barriers[j]
-            if barrier is not None and barrier.get(self.steps[i].actor, -1) >= i:
-                continue
-            if any(d != i and self.hb(i, d) for d in preds):
+            if any(d != i and clocks[d].get(actor, -1) >= i for d in preds):
                 continue
             seen.add(i)
             yield (i, j)
@@ -199,7 +216,8 @@ class HappensBefore:
     def notdep(self, i: int, j: int) -> list[int]:
         """`notdep(i, E).j`: the steps after i that do not depend on i, then j (the
         order that reverses the race of i and j)."""
-        return [k for k in range(i + 1, min(j, self.real)) if not self.hb(i, k)] + [j]
+        actor, clocks = self.steps[i].actor, self.clocks
+        return [k for k in range(i + 1, min(j, self.real)) if clocks[k].get(actor, -1) < i] + [j]
 
     def displaced_races(self, at: int, step: Access) -> Iterator[list[int]]:
         """Races of a step that could have run just before step `at`, and did not.
@@ -212,11 +230,13 @@ class HappensBefore:
         found in none of them. Yields, for each step j it races with, the order that
         reverses the race, `notdep(step, E).j`, as step indices."""
         after: list[int] = []  # the steps that depend on it, directly or not
-        for k in range(at, len(self.steps)):
-            other = self.steps[k]
+        steps, clocks = self.steps, self.clocks
+        for k in range(at, len(steps)):
+            other = steps[k]
             if other.time > step.time:
                 break  # later in simulated time: ordered after it whatever happens
-            through = any(self.hb(d, k) for d in after)
+            clock = clocks[k]  # `hb(d, k)` inlined
+            through = any(clock.get(steps[d].actor, -1) >= d for d in after)
             direct = other.actor != step.actor and step.conflicts(other)
             if direct and not through and k > at:  # (with step `at`: this order)
                 yield [n for n in range(at, min(k, self.real)) if n not in after] + [k]

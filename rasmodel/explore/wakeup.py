@@ -36,7 +36,7 @@ taken become the tree of the next scheduling point.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from rasmodel.explore.happens_before import ENDS, Access, independent
@@ -181,7 +181,7 @@ class WakeupSequence:
         last = len(self.steps) - 1
         for position in reversed(range(len(self.steps))):
             step = self.step(position)
-            access = replace(step, partial=True) if position == last else step
+            access = step.as_partial() if position == last else step
             children = [head] if head is not None else []
             head = WakeupNode(step.actor, access, self.options_at(position), children)
         assert head is not None

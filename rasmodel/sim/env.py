@@ -313,7 +313,11 @@ class Env(simpy.Environment):
         while True:
             enabled = list(self._ready.values())
             if self._guarded:
-                enabled.extend(p for p in self._guarded.values() if self._guard_holds(p))
+                holds = self._guard_holds
+                for proc in self._guarded.values():
+                    guard = proc._guard  # the cached verdict inlined: most are not stale
+                    if guard.holds if not guard.stale else holds(proc):  # type: ignore[union-attr]
+                        enabled.append(proc)
             if enabled:
                 if len(enabled) > 1:
                     enabled.sort(key=_serial)

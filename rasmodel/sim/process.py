@@ -34,7 +34,8 @@ class Point(NamedTuple):
         if self.kind != other.kind or self.label != other.label:
             return False
         if self.kind == RUN:
-            return set(self.options) == set(other.options)
+            options = self.options  # mostly offered in the same order
+            return options == other.options or set(options) == set(other.options)
         return len(self.options) == len(other.options)
 
     def describe(self) -> str:
