@@ -42,6 +42,7 @@ from rasmodel.explore.path import Branch, Path, Touched
 from rasmodel.explore.wakeup import WakeupNode, WakeupSequence, covered_by_sleep, insert
 from rasmodel.properties import Ordering
 from rasmodel.sim.env import TIMERS_KEY, Env
+from rasmodel.sim.footprint import process_key
 from rasmodel.sim.process import Step
 
 _NONE: frozenset[str] = frozenset()
@@ -338,13 +339,37 @@ class DporPath(Path):
         options = self._run_options()
         for i, j in order.races(start):
             if i < ran:  # two steps that never ran have nothing to reverse
-                reversal = WakeupSequence(order.notdep(i, j), order, options, order.steps[i])
-                self._reverse(i, reversal)
+                steps = order.notdep(i, j)
+                if not self._blocked_there(order, i, steps):
+                    self._reverse(i, WakeupSequence(steps, order, options, order.steps[i]))
         for run, actor, (reads, writes) in self.woken:
             step = Access(actor, reads, writes, time=accesses[run].time)
             for sequence in order.displaced_races(run, step):
                 if sequence[-1] >= start:
                     self._reverse(run, WakeupSequence(sequence, order, options, step))
+
+    def _blocked_there(self, order: HappensBefore, i: int, sequence: list[int]) -> bool:
+        """The reversed order `sequence` (the steps after i that do not depend on it,
+        then the racing guard step) cannot run: the guard's actor already waited in
+        that wait_until at the branch where step i ran, and was not enabled there,
+        and no step of the sequence writes a key its guard read or wakes it. Its guard
+        is then false wherever the sequence would run it, so the reversal stands for
+        no execution (following it would only be cut short as pruned); a write that
+        would enable it races with the guard step itself, and is reversed on its own.
+        Without a bound only, where a run is one step and step i ran at run i's branch."""
+        last = order.steps[sequence[-1]]
+        if self.bound is not None or last.guard is None or i >= len(self.runs):
+            return False
+        actor = last.actor
+        if actor in self.branches[self.runs[i].node].offered:
+            return False
+        steps = order.steps
+        if not any(steps[k].actor == actor for k in range(i)):
+            return False  # it had not started yet
+        if any(steps[k].actor == actor for k in range(i, sequence[-1])):
+            return False  # it waited in another wait_until at step i
+        keys = last.guard | {process_key(actor)}
+        return all(steps[k].writes.isdisjoint(keys) for k in sequence[:-1])
 
     def _explore_all(self) -> None:
         """The execution reached a state explored before, so the races of what follows
