@@ -512,3 +512,20 @@ def test_the_naive_explorer_runs_what_plain_enumeration_runs(bare, model) -> Non
     executions, _ = naive.explore(*bare())
     result = rm.check(model(), reduction="none", minimize=False)
     assert result.stats.executions == executions
+
+
+def test_a_guard_race_whose_reversal_the_guard_blocks_is_not_run() -> None:
+    """printk_in_nmi: a CPU spinning on logbuf_lock races with every write to the
+    lock, but where it already spun and nothing run ahead of it frees the lock, the
+    reversed order cannot run; following it replayed the prefix only to be pruned
+    (90 pruned runs next to 87 executions before; now 7). The executions, one per
+    Mazurkiewicz trace, and the verdicts stay those of a search that follows them."""
+    from rasmodel.loader import load_model
+
+    model = load_model("models/examples/printk_in_nmi.py")
+    result = rm.check(model, minimize=False, collect_states=True)
+    cached = rm.check(model, minimize=False, collect_states=True, cache="on")
+    assert result.stats.executions == 87
+    assert result.stats.pruned <= 10
+    assert result.final_states == cached.final_states
+    assert [p.verdict for p in result.properties] == [p.verdict for p in cached.properties]
