@@ -358,7 +358,7 @@ class DporPath(Path):
         would enable it races with the guard step itself, and is reversed on its own.
         Without a bound only, where a run is one step and step i ran at run i's branch."""
         last = order.steps[sequence[-1]]
-        if self.bound is not None or last.guard is None or i >= len(self.runs):
+        if self.bound is not None or last.guard is None:
             return False
         actor = last.actor
         if actor in self.branches[self.runs[i].node].offered:
@@ -367,7 +367,7 @@ class DporPath(Path):
         if not any(steps[k].actor == actor for k in range(i)):
             return False  # it had not started yet
         if any(steps[k].actor == actor for k in range(i, sequence[-1])):
-            return False  # it waited in another wait_until at step i
+            return False  # it stood elsewhere at step i: it took a step since
         keys = last.guard | {process_key(actor)}
         return all(steps[k].writes.isdisjoint(keys) for k in sequence[:-1])
 
