@@ -32,7 +32,9 @@ Without a bound every step is a run of its own.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from typing import Any
 
 from rasmodel.choices import RUN, Point
 from rasmodel.execution import Execution, ExitReason, Prune, Selection
@@ -46,6 +48,7 @@ from rasmodel.sim.footprint import process_key
 from rasmodel.sim.process import Step
 
 _NONE: frozenset[str] = frozenset()
+_NO_IMAGES: dict[str, Any] = {}
 TRACE_KEY = "@trace"
 VISIBLE_KEY = "@visible"
 
@@ -150,6 +153,7 @@ class DporPath(Path):
         self.run_of: list[int] = []  # for each step, the run it belongs to
         self.sleepers: dict[str, Touched] = {}  # asleep while the current run goes on
         self.woken: list[tuple[int, str, Touched]] = []  # (run, sleeper its write woke)
+        self.images: list[dict[str, Any]] = []  # each step's exactly known writes
         self.fresh_branch = 0  # branches below this index replay an analysed prefix
         self.fresh_run = 0
         self.analysed = 0  # executions whose races were analysed
@@ -163,6 +167,7 @@ class DporPath(Path):
         self.run_of = []
         self.sleepers = {}
         self.woken = []
+        self.images = []
         self.fresh_run = -1
 
     def choose(self, point: Point) -> int:
@@ -285,6 +290,9 @@ class DporPath(Path):
     def on_step(self, step: Step, env: Env) -> None:
         super().on_step(step, env)
         access = self.visibility.access(step)
+        # only guard races read them (`_blocked_there`): none before a first wait_until
+        exact = step.writes and env.waited
+        self.images.append(env.exact_writes(step.writes) if exact else _NO_IMAGES)
         self.runs[-1].steps.append(access)
         self.run_of.append(len(self.runs) - 1)
         if self.sleepers:
@@ -350,26 +358,49 @@ class DporPath(Path):
 
     def _blocked_there(self, order: HappensBefore, i: int, sequence: list[int]) -> bool:
         """The reversed order `sequence` (the steps after i that do not depend on it,
-        then the racing guard step) cannot run: the guard's actor already waited in
-        that wait_until at the branch where step i ran, and was not enabled there,
-        and no step of the sequence writes a key its guard read or wakes it. Its guard
-        is then false wherever the sequence would run it, so the reversal stands for
-        no execution (following it would only be cut short as pruned); a write that
-        would enable it races with the guard step itself, and is reversed on its own.
-        Without a bound only, where a run is one step and step i ran at run i's branch."""
-        last = order.steps[sequence[-1]]
-        if self.bound is not None or last.guard is None:
+        then the racing guard step) cannot run: its guard is false where the order
+        would run it. This execution shows it when, at some branch from step i on
+        where the guard's actor waited in the same wait_until (it took no step
+        since) at the same simulated time, every key the guard read holds what the
+        order leaves there (written by the same step, or the same exact value, see
+        `state.exact_image`) and the actor was not enabled: the guard is a function
+        of those values. Nothing in the order may wake the actor. The reversal then
+        stands for no execution (following it would only be pruned); a write that
+        would enable the guard races with the guard step itself, and is reversed on
+        its own. Without a bound only, where a run is one step (step m ran at branch
+        `runs[m].node`)."""
+        guard_step = order.steps[sequence[-1]]
+        if self.bound is not None or guard_step.guard is None:
             return False
-        actor = last.actor
-        if actor in self.branches[self.runs[i].node].offered:
-            return False
-        steps = order.steps
-        if not any(steps[k].actor == actor for k in range(i)):
-            return False  # it had not started yet
-        if any(steps[k].actor == actor for k in range(i, sequence[-1])):
-            return False  # it stood elsewhere at step i: it took a step since
-        keys = last.guard | {process_key(actor)}
-        return all(steps[k].writes.isdisjoint(keys) for k in sequence[:-1])
+        actor, steps, end = guard_step.actor, order.steps, sequence[-1]
+        own = process_key(actor)
+        if any(own in steps[k].writes for k in sequence[:-1]):
+            return False  # the order wakes or interrupts it
+        mine = [k for k in range(min(end, len(self.runs))) if steps[k].actor == actor]
+        if not mine or mine[-1] >= i and mine[-1] not in sequence:
+            return False  # not started, or it moved after step i
+        keys = guard_step.guard - {own}
+        left = {key: self._value_before(order, key, i) for key in keys}
+        for k in sequence[:-1]:
+            for key in steps[k].writes & keys:
+                left[key] = self._value_of(k, key)
+        for at in range(max(i, mine[-1] + 1), min(end + 1, len(self.runs))):
+            if steps[at].time != steps[i].time:
+                break
+            if all(self._value_before(order, key, at) == left[key] for key in keys):
+                return actor not in self.branches[self.runs[at].node].offered
+        return False
+
+    def _value_of(self, step: int, key: str) -> Any:
+        """What step `step` left in `key`: its exact value, or else the step itself."""
+        image = self.images[step].get(key)
+        return ("step", step) if image is None else ("value", image)
+
+    def _value_before(self, order: HappensBefore, key: str, at: int) -> Any:
+        """What `key` held just before step `at` ran (its value from the build: None)."""
+        writers = order.writers.get(key, ())
+        index = bisect_left(writers, at)
+        return self._value_of(writers[index - 1], key) if index else None
 
     def _explore_all(self) -> None:
         """The execution reached a state explored before, so the races of what follows

@@ -119,6 +119,7 @@ class Env(simpy.Environment):
         self._processes: dict[str, Process] = {}
         self._ready: dict[str, Process] = {}
         self._guarded: dict[str, Process] = {}
+        self.waited = False  # some process has waited in a wait_until
         self._state: dict[str, Var[Any] | Queue[Any]] = {}
         self._switch_words: Callable[[str, str], str | None] | None = None
         self._note_writers: list[Callable[[Sequence[Step], Sequence[Any]], Iterable[str]]] = []
@@ -510,6 +511,7 @@ class Env(simpy.Environment):
 
     def _add_guard(self, proc: Process) -> None:
         self._guarded[proc._name] = proc
+        self.waited = True
 
     def _remove_guard(self, proc: Process) -> None:
         self._guarded.pop(proc._name, None)
@@ -667,6 +669,19 @@ class Env(simpy.Environment):
         counterexample reports."""
         state = self._state
         return tuple((key, state[key].shown()) for key in sorted(writes) if key in state)
+
+    def exact_writes(self, writes: frozenset[str]) -> dict[str, Any]:
+        """The tracked keys among `writes` whose values have an exact image (see
+        `state.exact_image`), with it: what a reduction may compare across orders."""
+        state = self._state
+        images = {}
+        for key in writes:
+            tracked = state.get(key)
+            if tracked is not None:
+                image = tracked.exact()
+                if image is not None:
+                    images[key] = image
+        return images
 
     def writes_fingerprint(self, writes: frozenset[str]) -> int:
         """A hash of the values a step wrote, for the replay determinism check."""

@@ -55,6 +55,22 @@ def fingerprint(value: Any) -> Any:
     return value
 
 
+def exact_image(value: Any) -> Any:
+    """An image of `value` equal for two values exactly when no predicate can tell
+    them apart (each scalar with its type: `1`, `True` and `1.0` differ), or None
+    when the value holds anything but scalars, tuples and frozensets (an object may
+    be told apart by identity where its `fingerprint` is equal)."""
+    kind = type(value)
+    if kind in _SCALAR_TYPES:
+        return (kind, value)
+    if kind is tuple or kind is frozenset:
+        images = [exact_image(v) for v in value]
+        if any(image is None for image in images):
+            return None
+        return (kind, tuple(images) if kind is tuple else frozenset(images))
+    return None
+
+
 class Var(Generic[T]):
     """A shared variable whose `.value` reads and writes are recorded per step."""
 
@@ -89,6 +105,10 @@ class Var(Generic[T]):
     def snapshot(self) -> Any:
         value = self._value
         return value if type(value) in _SCALAR_TYPES else fingerprint(value)
+
+    def exact(self) -> Any:
+        """`exact_image` of the value (not a read)."""
+        return exact_image(self._value)
 
     def shown(self) -> str:
         """The value for a report (not a read: no footprint)."""
@@ -163,6 +183,10 @@ class Queue(Generic[T]):
 
     def snapshot(self) -> Any:
         return fingerprint(tuple(self._items))
+
+    def exact(self) -> Any:
+        """`exact_image` of the items (not a read)."""
+        return exact_image(tuple(self._items))
 
     def shown(self) -> str:
         """The items for a report (not a read: no footprint)."""
