@@ -529,3 +529,20 @@ def test_a_guard_race_whose_reversal_the_guard_blocks_is_not_run() -> None:
     assert result.stats.pruned <= 10
     assert result.final_states == cached.final_states
     assert [p.verdict for p in result.properties] == [p.verdict for p in cached.properties]
+
+
+@pytest.mark.parametrize(
+    ("file", "executions", "pruned"),
+    [("sea_direct.py", 340, 116), ("sea_tif_flag.py", 343, 146)],
+)
+def test_a_guard_race_a_later_branch_shows_blocked_is_not_run(
+    file: str, executions: int, pruned: int, seed_check
+) -> None:
+    """Where the reversed order writes what the guard reads, a later branch of the
+    execution with the same values (an interrupt that pushed and popped a CPU's
+    context stack) and the guard's actor not enabled shows the order cannot run:
+    143 and 173 pruned runs before, with the same executions (one per Mazurkiewicz
+    trace, as when every reversal was followed)."""
+    result = seed_check(file)
+    assert result.stats.executions == executions
+    assert result.stats.pruned <= pruned
