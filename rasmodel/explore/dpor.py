@@ -156,6 +156,11 @@ class DporPath(Path):
         self.images: list[dict[str, Any]] = []  # each step's exactly known writes
         self.fresh_branch = 0  # branches below this index replay an analysed prefix
         self.fresh_run = 0
+        # Without a bound, the runs of the last execution that the next one replays
+        # whole (with their chooses) are kept, and not recorded again as they replay:
+        # `kept` of them, their branches below `kept_pos`.
+        self.kept = 0
+        self.kept_pos = 0
         self.analysed = 0  # executions whose races were analysed
         self.order: HappensBefore | None = None  # the last one's, for its prefix
         self.restart = False  # the search must start over (see `finished`)
@@ -163,11 +168,12 @@ class DporPath(Path):
 
     # ------------------------------------------------------------ scheduling
     def begin(self) -> None:
-        self.runs = []
-        self.run_of = []
+        kept = self.kept
+        self.runs = self.runs[:kept]
+        self.run_of = self.run_of[:kept]
+        self.images = self.images[:kept]
+        self.woken = [woken for woken in self.woken if woken[0] < kept]
         self.sleepers = {}
-        self.woken = []
-        self.images = []
         self.fresh_run = -1
 
     def choose(self, point: Point) -> int:
@@ -189,6 +195,8 @@ class DporPath(Path):
                 del self.sleepers[actor]
 
     def entered(self, pos: int, branch: Branch) -> None:
+        if pos < self.kept_pos:
+            return  # a kept run replays: recorded last time
         self._note_fresh(pos)  # the run going on here, or cut short here, is new
         if branch.kind != RUN:
             return
@@ -239,7 +247,13 @@ class DporPath(Path):
     def backtrack(self) -> bool:
         if not super().backtrack():
             return False
-        self.fresh_branch = len(self.branches) - 1
+        self.fresh_branch = fresh = len(self.branches) - 1
+        runs, kept = self.runs, 0
+        if self.bound is None:  # a run is one step: a whole replay keeps its record
+            while kept + 1 < len(runs) and runs[kept + 1].node <= fresh:
+                kept += 1
+        self.kept = kept
+        self.kept_pos = runs[kept].node if kept else 0
         return True
 
     def asleep(self) -> frozenset[str]:
@@ -289,6 +303,8 @@ class DporPath(Path):
 
     def on_step(self, step: Step, env: Env) -> None:
         super().on_step(step, env)
+        if self.depth <= self.kept:
+            return  # a step of a kept run (`depth` counts this one)
         access = self.visibility.access(step)
         # only guard races read them (`_blocked_there`): none before a first wait_until
         exact = step.writes and env.waited
