@@ -400,11 +400,14 @@ class DporPath(Path):
         for k in sequence[:-1]:
             for key in steps[k].writes & keys:
                 left[key] = self._value_of(k, key)
-        for at in range(max(i, mine[-1] + 1), min(end + 1, len(self.runs))):
-            if steps[at].time != steps[i].time:
-                break
-            if all(self._value_before(order, key, at) == left[key] for key in keys):
+        at = max(i, mine[-1] + 1)
+        held = {key: self._value_before(order, key, at) for key in keys}
+        while at < min(end + 1, len(self.runs)) and steps[at].time == steps[i].time:
+            if held == left:
                 return actor not in self.branches[self.runs[at].node].offered
+            for key in steps[at].writes & keys:
+                held[key] = self._value_of(at, key)
+            at += 1
         return False
 
     def _value_of(self, step: int, key: str) -> Any:

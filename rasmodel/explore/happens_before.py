@@ -106,7 +106,7 @@ class HappensBefore:
         limit = min(self.real, base.real)
         mine, theirs = self.steps, base.steps
         shared = 0
-        while shared < limit and mine[shared] == theirs[shared]:
+        while shared < limit and (mine[shared] is theirs[shared] or mine[shared] == theirs[shared]):
             shared += 1
         self.clocks = base.clocks[:shared]  # never changed once built
         self.preds = base.preds[:shared]
