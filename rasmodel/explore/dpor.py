@@ -385,27 +385,32 @@ class DporPath(Path):
         would enable the guard races with the guard step itself, and is reversed on
         its own. Without a bound only, where a run is one step (step m ran at branch
         `runs[m].node`)."""
-        guard_step = order.steps[sequence[-1]]
+        end = sequence[-1]
+        guard_step = order.steps[end]
         if self.bound is not None or guard_step.guard is None:
             return False
-        actor, steps, end = guard_step.actor, order.steps, sequence[-1]
+        actor, steps, ahead = guard_step.actor, order.steps, sequence[:-1]
         own = process_key(actor)
-        if any(own in steps[k].writes for k in sequence[:-1]):
+        if any(own in steps[k].writes for k in ahead):
             return False  # the order wakes or interrupts it
-        mine = [k for k in range(min(end, len(self.runs))) if steps[k].actor == actor]
-        if not mine or mine[-1] >= i and mine[-1] not in sequence:
+        prev = max((d for d in order.preds[end] if steps[d].actor == actor), default=-1)
+        if prev < 0 or prev > i and order.hb(i, prev):
             return False  # not started, or it moved after step i
         keys = guard_step.guard - {own}
-        left = {key: self._value_before(order, key, i) for key in keys}
-        for k in sequence[:-1]:
-            for key in steps[k].writes & keys:
+        at = max(i, prev + 1)
+        if at == i and all(steps[k].writes.isdisjoint(keys) for k in ahead):
+            return actor not in self.branches[self.runs[i].node].offered  # as at step i
+        stop = min(end + 1, len(self.runs))
+        moved = set().union(*(steps[k].writes & keys for k in range(i, stop)))
+        left = {key: self._value_before(order, key, i) for key in moved}
+        for k in ahead:
+            for key in steps[k].writes & moved:
                 left[key] = self._value_of(k, key)
-        at = max(i, mine[-1] + 1)
-        held = {key: self._value_before(order, key, at) for key in keys}
-        while at < min(end + 1, len(self.runs)) and steps[at].time == steps[i].time:
+        held = {key: self._value_before(order, key, at) for key in moved}
+        while at < stop and steps[at].time == steps[i].time:
             if held == left:
                 return actor not in self.branches[self.runs[at].node].offered
-            for key in steps[at].writes & keys:
+            for key in steps[at].writes & moved:
                 held[key] = self._value_of(at, key)
             at += 1
         return False
