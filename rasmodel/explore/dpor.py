@@ -225,11 +225,9 @@ class DporPath(Path):
         sets of the actors explored there later; and at each branch where it went on,
         what it touched from there (while it is preempted there, it sleeps as long as
         what runs instead commutes with the rest of its run)."""
-        runs = self.runs
-        run = runs[index]
-        replayed = index + 1 < len(runs) and runs[index + 1].node <= self.fresh_branch
-        if replayed and self.bound is None:
-            return  # one step replayed with its chooses: closed the same before
+        if index < self.kept:
+            return  # replayed whole: closed the same when it first ran
+        run = self.runs[index]
         reads: frozenset[str] = run.tail
         writes: frozenset[str] = frozenset()
         for node, step in zip(reversed(run.nodes), reversed(run.steps), strict=True):
