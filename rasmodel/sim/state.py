@@ -57,17 +57,18 @@ def fingerprint(value: Any) -> Any:
 
 def exact_image(value: Any) -> Any:
     """An image of `value` equal for two values exactly when no predicate can tell
-    them apart (each scalar with its type: `1`, `True` and `1.0` differ), or None
-    when the value holds anything but scalars, tuples and frozensets (an object may
-    be told apart by identity where its `fingerprint` is equal)."""
+    them apart, or None when that is not known: each scalar with its type (`1`,
+    `True` and `1.0` differ; a float by its bits, so `0.0` and `-0.0` differ), tuples
+    of such; None for anything else (an object may be told apart by identity where
+    its `fingerprint` is equal, two equal sets by their iteration order)."""
     kind = type(value)
+    if kind is float:
+        return (kind, value.hex())
     if kind in _SCALAR_TYPES:
         return (kind, value)
-    if kind is tuple or kind is frozenset:
-        images = [exact_image(v) for v in value]
-        if any(image is None for image in images):
-            return None
-        return (kind, tuple(images) if kind is tuple else frozenset(images))
+    if kind is tuple:
+        images = tuple(exact_image(v) for v in value)
+        return None if None in images else (kind, images)
     return None
 
 
