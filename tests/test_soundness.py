@@ -48,6 +48,9 @@ def test_the_sample_covers_the_api() -> None:
         seen |= generate(seed).features
     expected = {
         "wait_until reading different keys",
+        "wait_until on and/or",
+        "value put back",
+        "guards",
         "engine",
         "shared vars",
         "kernel",
@@ -158,6 +161,7 @@ def test_the_trace_check_ignores_what_an_invariant_reads_after_it_was_violated()
         "reversed_step_footprint.py",
         "interrupted_guard_cover.py",
         "racing_step_cover.py",
+        "passing_guard_reads.py",
     ],
 )
 def test_dpor_explores_every_trace_of_a_model_it_once_missed_a_trace_of(name: str) -> None:

@@ -4,7 +4,13 @@ Two executions are equivalent when one is the other with adjacent independent st
 swapped; the Foata normal form of each (see `happens_before.foata_form`) is equal
 exactly when they are. A sound reduction explores at least one execution of every
 trace plain enumeration finds, an optimal one exactly one; both are compared under
-the dependence DPOR itself uses, made visible for the same properties.
+the dependence DPOR itself uses, made visible for the same properties, with one
+exception: a guard step depends on what the evaluation that let it pass read, not
+on what evaluations that found it false read before (`Step.slack`). Those differ
+with the history (`a or b` registered while `a` was false read `b`, registered
+after `a` became true it did not), while the step is the same: moving a write to
+`b` across it changes neither that evaluation nor the step's code. DPOR keeps them
+(the false evaluations are what makes the write to `b` a race worth reversing).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from rasmodel.choices import RUN
 from rasmodel.execution import Execution, ExitReason, Selection
 from rasmodel.explore.dpor import Visibility
 from rasmodel.explore.happens_before import Access, HappensBefore, foata_form
+from rasmodel.sim.process import Step
 
 
 def step_names(execution: Execution) -> list[tuple[Any, ...]]:
@@ -54,7 +61,7 @@ def trace_form(execution: Execution, visibility: Visibility) -> tuple[Any, ...]:
     of an execution that ends in a step that raised is that step and what happens
     before it. (An event that failed with nobody to take it ends the instant's steps,
     all of which could have taken it.)"""
-    steps = [visibility.access(step) for step in execution.steps]
+    steps = [_passing(visibility.access(step), step) for step in execution.steps]
     names = step_names(execution)
     if execution.reason is ExitReason.FAILED and steps and execution.steps[-1].failed:
         order = HappensBefore(steps)
@@ -64,6 +71,13 @@ def trace_form(execution: Execution, visibility: Visibility) -> tuple[Any, ...]:
         steps = [_renumbered(steps[i], renumber) for i in kept]
         names = [names[i] for i in kept]
     return foata_form(steps, names)
+
+
+def _passing(access: Access, step: Step) -> Access:
+    """`access` depending on what the guard read when it passed (module docstring)."""
+    if not step.slack:
+        return access
+    return dataclasses.replace(access, reads=access.reads - step.slack)
 
 
 def _renumbered(access: Access, renumber: dict[int, int]) -> Access:

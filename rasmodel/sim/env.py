@@ -365,8 +365,9 @@ class Env(simpy.Environment):
                         "check and the step.",
                         hint="Predicates must read only tracked state (env.var, env.queue).",
                     )
-                footprint.reads.update(guard.seen)  # the step depends on all of them
-                guard_reads = frozenset(footprint.reads)
+                # The step depends on every key the guard read (see `WaitUntil`);
+                # added once its code ran, to tell which only failed evaluations read.
+                guard_reads = frozenset(footprint.reads | guard.seen)
                 guard._cbs = None  # type: ignore[assignment]
                 guard._ok = True
                 guard._value = None
@@ -398,6 +399,10 @@ class Env(simpy.Environment):
         if finished and isinstance(proc._value, Halt) and self._failure is None:
             self._failure = StepFailed(proc._name, proc._value, "step")  # even if joined
         self._last_actor = proc._name
+        slack = _NO_KEYS
+        if guard_reads is not None:
+            slack = guard_reads - footprint.reads
+            footprint.reads.update(slack)
         writes = footprint.writes
         self.steps.append(
             Step(
@@ -415,6 +420,7 @@ class Env(simpy.Environment):
                 self._failure is not None,
                 footprint.timers,
                 left_guard,
+                slack,
             )
         )
         if self._failure is not None:

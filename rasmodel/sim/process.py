@@ -93,6 +93,8 @@ class Step:
     failed: bool = False
     timers: bool = False  # it scheduled an event for a later time
     left_guard: frozenset[str] | None = None  # an interrupt ended its wait_until on these
+    slack: frozenset[str] = frozenset()  # of `guard`, the keys only evaluations that
+    # found it false read: neither the one that let it pass nor the step's code did
 
     @property
     def label(self) -> str:
