@@ -43,7 +43,7 @@ from rasmodel.explore.happens_before import ENDS, Access, HappensBefore, indepen
 from rasmodel.explore.path import Branch, Path, Touched
 from rasmodel.explore.wakeup import WakeupNode, WakeupSequence, covered_by_sleep, insert
 from rasmodel.properties import Ordering
-from rasmodel.sim.env import TIMERS_KEY, Env
+from rasmodel.sim.env import TIMERS_KEY, Env, WaitUntil
 from rasmodel.sim.footprint import process_key
 from rasmodel.sim.process import Step
 
@@ -165,8 +165,18 @@ class DporPath(Path):
         self.order: HappensBefore | None = None  # the last one's, for its prefix
         self.restart = False  # the search must start over (see `finished`)
         self.exported: list[Reversal] = []  # reversals below `floor` (explore.units)
+        self.env: Env | None = None  # the execution's, for `_false_on`
+        self.initial: dict[str, Any] = _NO_IMAGES
+        self.waits: list[WaitUntil | None] = []  # of the guards still waiting at the end
 
     # ------------------------------------------------------------ scheduling
+    def attach(self, env: Env, holding: Any) -> None:
+        super().attach(env, holding)
+        self.env = env
+        # the build's values, for guards evaluated on other orders (`_false_on`); of
+        # every execution, so that what is skipped does not depend on the ones before
+        self.initial = env.exact_state() if self.bound is None else _NO_IMAGES
+
     def begin(self) -> None:
         kept = self.kept
         self.runs = self.runs[:kept]
@@ -347,9 +357,11 @@ class DporPath(Path):
         cached = execution.reason is ExitReason.CACHED
         if cached:
             self._explore_all()
+        self.waits = []
         for pending in execution.pending:
             if cached or pruned and pending.enabled:
                 continue  # asleep: what it does from here was explored elsewhere
+            self.waits.append(self.env.waiting_on(pending.actor) if self.env else None)
             keys = pending.guard or frozenset()
             wild, partial = pending.enabled, not pending.enabled
             accesses.append(
@@ -411,7 +423,35 @@ class DporPath(Path):
             for key in steps[at].writes & moved:
                 held[key] = self._value_of(at, key)
             at += 1
-        return False
+        return self._false_on(order, i, sequence, keys)
+
+    def _false_on(self, order: HappensBefore, i: int, sequence: list[int], keys: Any) -> bool:
+        """No branch shows the guard on the values the reversed order leaves in its
+        keys: evaluate it on them (`Env.holds_on`), where every one is exactly known.
+        The steps of the order that write a key the guard read happen before the
+        guard step, so every way to run the order leaves it these values; keys the
+        evaluation reads beyond those make it unknown (a reversal stands)."""
+        end, env = sequence[-1], self.env
+        if env is None:
+            return False
+        ran = len(self.runs)  # one step each (no bound): run m is step m
+        if ran != len(env.steps):
+            return False
+        wait = env.steps[end].resumed_on if end < ran else self.waits[end - ran]
+        if not isinstance(wait, WaitUntil):
+            return False
+        images = {}
+        for key in keys:
+            writers = [k for k in sequence[:-1] if key in order.steps[k].writes]
+            value = self._value_of(writers[-1], key) if writers else None
+            if value is None:
+                value = self._value_before(order, key, i)
+            if value is None and key in self.initial:
+                value = ("value", self.initial[key])
+            if value is None or value[0] != "value":
+                return False
+            images[key] = value[1]
+        return env.holds_on(wait, images) is False
 
     def _value_of(self, step: int, key: str) -> Any:
         """What step `step` left in `key`: its exact value, or else the step itself."""

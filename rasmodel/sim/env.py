@@ -48,7 +48,7 @@ from rasmodel.errors import (
 )
 from rasmodel.sim.footprint import Footprint, process_key
 from rasmodel.sim.process import CHOOSE, RUN, Pending, Point, Step, TraceEvent, suspended_at
-from rasmodel.sim.state import Queue, Var, fingerprint
+from rasmodel.sim.state import Queue, Var, fingerprint, from_image
 
 T = TypeVar("T")
 
@@ -676,7 +676,7 @@ class Env(simpy.Environment):
         state = self._state
         return tuple((key, state[key].shown()) for key in sorted(writes) if key in state)
 
-    def exact_writes(self, writes: frozenset[str]) -> dict[str, Any]:
+    def exact_writes(self, writes: Iterable[str]) -> dict[str, Any]:
         """The tracked keys among `writes` whose values have an exact image (see
         `state.exact_image`), with it: what a reduction may compare across orders."""
         state = self._state
@@ -688,6 +688,48 @@ class Env(simpy.Environment):
                 if image is not None:
                     images[key] = image
         return images
+
+    def waiting_on(self, name: str) -> WaitUntil | None:
+        """The wait_until process `name` waits in, if it does."""
+        proc = self._processes.get(name)
+        return proc._guard if proc is not None else None
+
+    def exact_state(self) -> dict[str, Any]:
+        """`exact_writes` of every tracked key."""
+        return self.exact_writes(self._state.keys())
+
+    def holds_on(self, wait: WaitUntil, images: dict[str, Any]) -> bool | None:
+        """Whether the predicate of `wait` holds with tracked state holding the values
+        of `images` (`state.exact_image`s by key), as another order of the steps
+        would leave it; None when that is not known: the predicate read a key not
+        in `images`, wrote, or raised. Used once the execution is over; the state is
+        put back as it was."""
+        state = self._state
+        if any(key not in state for key in images):
+            return None
+        footprint = self.footprint
+        saved = (set(footprint.reads), set(footprint.writes), set(footprint.emits))
+        swapped = {key: state[key].swap(from_image(image)) for key, image in images.items()}
+        footprint.clear()
+        self._in_guard = True
+        self._active_proc = wait.waiter  # as in `_guard_holds`
+        try:
+            holds = bool(wait.predicate())
+        except Exception:  # noqa: BLE001 - not known, the search goes on as before
+            return None
+        else:
+            if footprint.writes or footprint.emits or not footprint.reads <= images.keys():
+                return None
+            return holds
+        finally:
+            self._in_guard = False
+            self._active_proc = None
+            for key, value in swapped.items():
+                state[key].swap(value)
+            footprint.clear()
+            footprint.reads.update(saved[0])
+            footprint.writes.update(saved[1])
+            footprint.emits.update(saved[2])
 
     def writes_fingerprint(self, writes: frozenset[str]) -> int:
         """A hash of the values a step wrote, for the replay determinism check."""

@@ -72,6 +72,16 @@ def exact_image(value: Any) -> Any:
     return None
 
 
+def from_image(image: Any) -> Any:
+    """The value an `exact_image` was taken of (equal to it, of the same type)."""
+    kind, value = image
+    if kind is float:
+        return float.fromhex(value)
+    if kind is tuple:
+        return tuple(from_image(v) for v in value)
+    return value
+
+
 class Var(Generic[T]):
     """A shared variable whose `.value` reads and writes are recorded per step."""
 
@@ -110,6 +120,12 @@ class Var(Generic[T]):
     def exact(self) -> Any:
         """`exact_image` of the value (not a read)."""
         return exact_image(self._value)
+
+    def swap(self, value: Any) -> Any:
+        """Put `value` in without a write, and return what was there (for evaluating
+        a predicate on other values, see `Env.holds_on`)."""
+        old, self._value = self._value, value
+        return old
 
     def shown(self) -> str:
         """The value for a report (not a read: no footprint)."""
@@ -188,6 +204,11 @@ class Queue(Generic[T]):
     def exact(self) -> Any:
         """`exact_image` of the items (not a read)."""
         return exact_image(tuple(self._items))
+
+    def swap(self, items: Any) -> Any:
+        """Put `items` in without a write, and return what was there (see `Var.swap`)."""
+        old, self._items = self._items, items if isinstance(items, deque) else deque(items)
+        return old
 
     def shown(self) -> str:
         """The items for a report (not a read: no footprint)."""

@@ -10,11 +10,13 @@ programs done is printed, and each disagreement is written unshrunk.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import signal
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 
 from tests.soundness.compare import check_program, shrink
@@ -39,13 +41,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--out", default="soundness-failures", help="where failures go")
     parser.add_argument("--shrink", action="store_true", help="shrink each failing program")
+    parser.add_argument(
+        "--only",
+        metavar="FAMILY",
+        help="only programs of one family (engine, shared vars, guards, kernel)",
+    )
     args = parser.parse_args(argv)
-    seeds = range(args.seed, args.seed + args.programs)
+    seeds: Iterable[int] = range(args.seed, args.seed + args.programs)
+    if args.only:
+        seeds = itertools.islice(
+            (s for s in itertools.count(args.seed) if generate(s).family == args.only),
+            args.programs,
+        )
     start = time.monotonic()
     mix: Counter[str] = Counter()
     skipped: Counter[str] = Counter()
     failures: list[tuple[int, list[str]]] = []
-    runs = dpor = done = 0
+    runs = dpor = done = last = 0
     interrupted = False
     pool = ProcessPoolExecutor(args.jobs, initializer=_ignore_sigint)
     try:
@@ -53,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             _run, seeds, chunksize=4
         ):
             done += 1
+            last = seed
             if skip:
                 skipped[skip.split(":")[0]] += 1
             else:
@@ -80,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         pool.shutdown(wait=not interrupted, cancel_futures=True)
     elapsed = time.monotonic() - start
     checked = done - sum(skipped.values())
-    stopped = f" (interrupted: seeds {args.seed}..{args.seed + done - 1})" if interrupted else ""
+    stopped = f" (interrupted: seeds {args.seed}..{last})" if interrupted and done else ""
     print(
         f"\n{done} programs in {elapsed:.0f} s{stopped}: {checked} checked, "
         f"{len(failures)} disagree"
