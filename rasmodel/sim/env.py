@@ -702,8 +702,8 @@ class Env(simpy.Environment):
         """Whether the predicate of `wait` holds with tracked state holding the values
         of `images` (`state.exact_image`s by key), as another order of the steps
         would leave it; None when that is not known: the predicate read a key not
-        in `images`, wrote, or raised. Used once the execution is over; the state is
-        put back as it was."""
+        in `images`, wrote, or raised. Used once the execution is over; the values
+        it swapped in are put back."""
         state = self._state
         if any(key not in state for key in images):
             return None
