@@ -412,10 +412,7 @@ class DporPath(Path):
             return actor not in self.branches[self.runs[i].node].offered  # as at step i
         stop = min(end + 1, len(self.runs))
         moved = set().union(*(steps[k].writes & keys for k in range(i, stop)))
-        left = {key: self._value_before(order, key, i) for key in moved}
-        for k in ahead:
-            for key in steps[k].writes & moved:
-                left[key] = self._value_of(k, key)
+        left = self._left(order, i, ahead, moved)
         held = {key: self._value_before(order, key, at) for key in moved}
         while at < stop and steps[at].time == steps[i].time:
             if held == left:
@@ -441,17 +438,23 @@ class DporPath(Path):
         if not isinstance(wait, WaitUntil):
             return False
         images = {}
-        for key in keys:
-            writers = [k for k in sequence[:-1] if key in order.steps[k].writes]
-            value = self._value_of(writers[-1], key) if writers else None
-            if value is None:
-                value = self._value_before(order, key, i)
+        for key, value in self._left(order, i, sequence[:-1], keys).items():
             if value is None and key in self.initial:
                 value = ("value", self.initial[key])
             if value is None or value[0] != "value":
                 return False
             images[key] = value[1]
         return env.holds_on(wait, images) is False
+
+    def _left(self, order: HappensBefore, i: int, ahead: list[int], keys: Any) -> dict[str, Any]:
+        """What each of `keys` holds once the steps `ahead` ran in place of step i:
+        what the last of them to write it left there, else what it held before i."""
+        left = {key: self._value_before(order, key, i) for key in keys}
+        steps = order.steps
+        for k in ahead:
+            for key in steps[k].writes & keys:
+                left[key] = self._value_of(k, key)
+        return left
 
     def _value_of(self, step: int, key: str) -> Any:
         """What step `step` left in `key`: its exact value, or else the step itself."""
