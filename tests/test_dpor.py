@@ -566,21 +566,25 @@ def test_a_guard_evaluated_on_values_no_branch_had_decides_as_the_search_would()
 
 
 def test_a_guard_is_evaluated_on_given_values_only_where_they_decide_it() -> None:
-    """`Env.holds_on`: the predicate on the values given, None where it reads a key
-    not given or raises, and the state put back after."""
+    """`Env.holds_on`: the predicate on the values given and at the time given
+    (`env.now` is no tracked key), None where it reads a key not given or raises,
+    and the state and the time put back after."""
     from rasmodel.sim.env import Env, WaitUntil
     from rasmodel.sim.state import exact_image
 
     env = Env(None)  # type: ignore[arg-type]  # no step runs
     a, b = env.var("a", 0), env.var("b", 5)
     wait = WaitUntil(env, lambda: a.value == 1 or b.value == 2, "a or b")
-    assert env.holds_on(wait, {"a": exact_image(1)}) is True  # short-cut: b not read
-    assert env.holds_on(wait, {"a": exact_image(0)}) is None  # reads b, not given
-    assert env.holds_on(wait, {"a": exact_image(0), "b": exact_image(2)}) is True
-    assert env.holds_on(wait, {"a": exact_image(0), "b": exact_image(3)}) is False
-    assert (
-        env.holds_on(WaitUntil(env, lambda: 1 / a.value, "raises"), {"a": exact_image(0)}) is None
-    )
+    assert env.holds_on(wait, {"a": exact_image(1)}, 0) is True  # short-cut: b not read
+    assert env.holds_on(wait, {"a": exact_image(0)}, 0) is None  # reads b, not given
+    assert env.holds_on(wait, {"a": exact_image(0), "b": exact_image(2)}, 0) is True
+    assert env.holds_on(wait, {"a": exact_image(0), "b": exact_image(3)}, 0) is False
+    raises = WaitUntil(env, lambda: 1 / a.value, "raises")
+    assert env.holds_on(raises, {"a": exact_image(0)}, 0) is None
     assert (a.peek(), b.peek()) == (0, 5)
     floats = WaitUntil(env, lambda: b.value == (0.5, "x"), "a tuple")
-    assert env.holds_on(floats, {"b": exact_image((0.5, "x"))}) is True
+    assert env.holds_on(floats, {"b": exact_image((0.5, "x"))}, 0) is True
+    early = WaitUntil(env, lambda: env.now < 5 and a.value == 1, "before 5")
+    assert env.holds_on(early, {"a": exact_image(1)}, 3) is True
+    assert env.holds_on(early, {"a": exact_image(1)}, 7) is False
+    assert env.now == 0

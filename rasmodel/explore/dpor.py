@@ -437,6 +437,9 @@ class DporPath(Path):
         wait = env.steps[end].resumed_on if end < ran else self.waits[end - ran]
         if not isinstance(wait, WaitUntil):
             return False
+        now = order.steps[i].time  # the order runs at the instant of step i
+        if any(order.steps[k].time != now for k in sequence[:-1]):
+            return False  # time moves on within it (`env.now` is not a tracked key)
         images = {}
         for key, value in self._left(order, i, sequence[:-1], keys).items():
             if value is None and key in self.initial:
@@ -444,7 +447,7 @@ class DporPath(Path):
             if value is None or value[0] != "value":
                 return False
             images[key] = value[1]
-        return env.holds_on(wait, images) is False
+        return env.holds_on(wait, images, now) is False
 
     def _left(self, order: HappensBefore, i: int, ahead: list[int], keys: Any) -> dict[str, Any]:
         """What each of `keys` holds once the steps `ahead` ran in place of step i:

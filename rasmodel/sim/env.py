@@ -698,18 +698,19 @@ class Env(simpy.Environment):
         """`exact_writes` of every tracked key."""
         return self.exact_writes(self._state.keys())
 
-    def holds_on(self, wait: WaitUntil, images: dict[str, Any]) -> bool | None:
-        """Whether the predicate of `wait` holds with tracked state holding the values
-        of `images` (`state.exact_image`s by key), as another order of the steps
-        would leave it; None when that is not known: the predicate read a key not
-        in `images`, wrote, or raised. Used once the execution is over; the values
-        it swapped in are put back."""
+    def holds_on(self, wait: WaitUntil, images: dict[str, Any], now: float) -> bool | None:
+        """Whether the predicate of `wait` holds at simulated time `now` with tracked
+        state holding the values of `images` (`state.exact_image`s by key), as
+        another order of the steps would leave it; None when that is not known: the
+        predicate read a key not in `images`, wrote, or raised. Used once the
+        execution is over; the time and the values it swapped in are put back."""
         state = self._state
         if any(key not in state for key in images):
             return None
         footprint = self.footprint
         saved = (set(footprint.reads), set(footprint.writes), set(footprint.emits))
         swapped = {key: state[key].swap(from_image(image)) for key, image in images.items()}
+        end, self._now = self._now, now
         footprint.clear()
         self._in_guard = True
         self._active_proc = wait.waiter  # as in `_guard_holds`
@@ -724,6 +725,7 @@ class Env(simpy.Environment):
         finally:
             self._in_guard = False
             self._active_proc = None
+            self._now = end
             for key, value in swapped.items():
                 state[key].swap(value)
             footprint.clear()
