@@ -190,6 +190,7 @@ def test_the_trace_check_ignores_what_an_invariant_reads_after_it_was_violated()
         "interrupted_guard_cover.py",
         "racing_step_cover.py",
         "passing_guard_reads.py",
+        "guard_reads_time.py",
     ],
 )
 def test_dpor_explores_every_trace_of_a_model_it_once_missed_a_trace_of(name: str) -> None:
