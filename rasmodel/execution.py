@@ -310,9 +310,11 @@ class _Runner:
             tuple(self.switches),
             self._notes(env),
         )
-        env.close()
-        for observer in self.observers:
-            observer.on_end(execution)
+        try:
+            for observer in self.observers:  # processes still waiting as they were
+                observer.on_end(execution)
+        finally:
+            env.close()
         return execution
 
     def _build(self, env: Env) -> Any:

@@ -427,15 +427,18 @@ class DporPath(Path):
         keys: evaluate it on them (`Env.holds_on`), where every one is exactly known.
         The steps of the order that write a key the guard read happen before the
         guard step, so every way to run the order leaves it these values; keys the
-        evaluation reads beyond those make it unknown (a reversal stands)."""
+        evaluation reads beyond those make it unknown (a reversal stands).
+
+        Only a guard its process still waits in when the execution ends: what the
+        predicate closes over besides tracked state (a loop's counter, an object's
+        field) may change once the process goes on, and the predicate is a function
+        of the tracked values only while it waits."""
         end, env = sequence[-1], self.env
-        if env is None:
-            return False
         ran = len(self.runs)  # one step each (no bound): run m is step m
-        if ran != len(env.steps):
+        if env is None or end < ran or ran != len(env.steps):
             return False
-        wait = env.steps[end].resumed_on if end < ran else self.waits[end - ran]
-        if not isinstance(wait, WaitUntil):
+        wait = self.waits[end - ran]
+        if wait is None:
             return False
         now = order.steps[i].time  # the order runs at the instant of step i
         if any(order.steps[k].time != now for k in sequence[:-1]):
