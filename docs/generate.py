@@ -46,7 +46,7 @@ def _signature(obj: Callable[..., Any], name: str) -> str:
     return f"{name}{signature}".replace("'", "")
 
 
-INTERNAL = {"snapshot", "shown", "exact", "swap"}  # public for the engine, not for model authors
+INTERNAL = {"snapshot", "shown"}  # public for the engine, not for model authors
 
 
 def _entry(obj: Any, name: str, level: str = "###", signature: bool = True) -> list[str]:

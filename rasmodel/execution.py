@@ -310,11 +310,9 @@ class _Runner:
             tuple(self.switches),
             self._notes(env),
         )
-        try:
-            for observer in self.observers:  # processes still waiting as they were
-                observer.on_end(execution)
-        finally:
-            env.close()
+        env.close()
+        for observer in self.observers:
+            observer.on_end(execution)
         return execution
 
     def _build(self, env: Env) -> Any:

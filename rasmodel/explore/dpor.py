@@ -32,9 +32,7 @@ Without a bound every step is a run of its own.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass, field
-from typing import Any
 
 from rasmodel.choices import RUN, Point
 from rasmodel.execution import Execution, ExitReason, Prune, Selection
@@ -43,12 +41,10 @@ from rasmodel.explore.happens_before import ENDS, Access, HappensBefore, indepen
 from rasmodel.explore.path import Branch, Path, Touched
 from rasmodel.explore.wakeup import WakeupNode, WakeupSequence, covered_by_sleep, insert
 from rasmodel.properties import Ordering
-from rasmodel.sim.env import TIMERS_KEY, Env, WaitUntil
-from rasmodel.sim.footprint import process_key
+from rasmodel.sim.env import TIMERS_KEY, Env
 from rasmodel.sim.process import Step
 
 _NONE: frozenset[str] = frozenset()
-_NO_IMAGES: dict[str, Any] = {}
 TRACE_KEY = "@trace"
 VISIBLE_KEY = "@visible"
 
@@ -153,7 +149,6 @@ class DporPath(Path):
         self.run_of: list[int] = []  # for each step, the run it belongs to
         self.sleepers: dict[str, Touched] = {}  # asleep while the current run goes on
         self.woken: list[tuple[int, str, Touched]] = []  # (run, sleeper its write woke)
-        self.images: list[dict[str, Any]] = []  # each step's exactly known writes
         self.fresh_branch = 0  # branches below this index replay an analysed prefix
         self.fresh_run = 0
         # Without a bound, the runs of the last execution that the next one replays
@@ -165,23 +160,12 @@ class DporPath(Path):
         self.order: HappensBefore | None = None  # the last one's, for its prefix
         self.restart = False  # the search must start over (see `finished`)
         self.exported: list[Reversal] = []  # reversals below `floor` (explore.units)
-        self.env: Env | None = None  # the execution's, for `_false_on`
-        self.initial: dict[str, Any] = _NO_IMAGES
-        self.waits: list[WaitUntil | None] = []  # of the guards still waiting at the end
 
     # ------------------------------------------------------------ scheduling
-    def attach(self, env: Env, holding: Any) -> None:
-        super().attach(env, holding)
-        self.env = env
-        # the build's values, for guards evaluated on other orders (`_false_on`); of
-        # every execution, so that what is skipped does not depend on the ones before
-        self.initial = env.exact_state() if self.bound is None else _NO_IMAGES
-
     def begin(self) -> None:
         kept = self.kept
         self.runs = self.runs[:kept]
         self.run_of = self.run_of[:kept]
-        self.images = self.images[:kept]
         self.woken = [woken for woken in self.woken if woken[0] < kept]
         self.sleepers = {}
         self.fresh_run = -1
@@ -314,9 +298,6 @@ class DporPath(Path):
         if self.depth <= self.kept:
             return  # a step of a kept run (`depth` counts this one)
         access = self.visibility.access(step)
-        # only guard races read them (`_blocked_there`): none before a first wait_until
-        exact = step.writes and env.waited
-        self.images.append(env.exact_writes(step.writes) if exact else _NO_IMAGES)
         self.runs[-1].steps.append(access)
         self.run_of.append(len(self.runs) - 1)
         if self.sleepers:
@@ -357,11 +338,9 @@ class DporPath(Path):
         cached = execution.reason is ExitReason.CACHED
         if cached:
             self._explore_all()
-        self.waits = []
         for pending in execution.pending:
             if cached or pruned and pending.enabled:
                 continue  # asleep: what it does from here was explored elsewhere
-            self.waits.append(self.env.waiting_on(pending.actor) if self.env else None)
             keys = pending.guard or frozenset()
             wild, partial = pending.enabled, not pending.enabled
             accesses.append(
@@ -373,105 +352,13 @@ class DporPath(Path):
         options = self._run_options()
         for i, j in order.races(start):
             if i < ran:  # two steps that never ran have nothing to reverse
-                steps = order.notdep(i, j)
-                if not self._blocked_there(order, i, steps):
-                    self._reverse(i, WakeupSequence(steps, order, options, order.steps[i]))
+                reversal = WakeupSequence(order.notdep(i, j), order, options, order.steps[i])
+                self._reverse(i, reversal)
         for run, actor, (reads, writes) in self.woken:
             step = Access(actor, reads, writes, time=accesses[run].time)
             for sequence in order.displaced_races(run, step):
                 if sequence[-1] >= start:
                     self._reverse(run, WakeupSequence(sequence, order, options, step))
-
-    def _blocked_there(self, order: HappensBefore, i: int, sequence: list[int]) -> bool:
-        """The reversed order `sequence` (the steps after i that do not depend on it,
-        then the racing guard step) cannot run: its guard is false where the order
-        would run it. This execution shows it when, at some branch from step i on
-        where the guard's actor waited in the same wait_until (it took no step
-        since) at the same simulated time, every key the guard read holds what the
-        order leaves there (written by the same step, or the same exact value, see
-        `state.exact_image`) and the actor was not enabled: the guard is a function
-        of those values. Nothing in the order may wake the actor. The reversal then
-        stands for no execution (following it would only be pruned); a write that
-        would enable the guard races with the guard step itself, and is reversed on
-        its own. Without a bound only, where a run is one step (step m ran at branch
-        `runs[m].node`)."""
-        end = sequence[-1]
-        guard_step = order.steps[end]
-        if self.bound is not None or guard_step.guard is None:
-            return False
-        actor, steps, ahead = guard_step.actor, order.steps, sequence[:-1]
-        own = process_key(actor)
-        if any(own in steps[k].writes for k in ahead):
-            return False  # the order wakes or interrupts it
-        prev = max((d for d in order.preds[end] if steps[d].actor == actor), default=-1)
-        if prev < 0 or prev > i and order.hb(i, prev):
-            return False  # not started, or it moved after step i
-        keys = guard_step.guard - {own}
-        at = max(i, prev + 1)
-        if at == i and all(steps[k].writes.isdisjoint(keys) for k in ahead):
-            return actor not in self.branches[self.runs[i].node].offered  # as at step i
-        stop = min(end + 1, len(self.runs))
-        moved = set().union(*(steps[k].writes & keys for k in range(i, stop)))
-        left = self._left(order, i, ahead, moved)
-        held = {key: self._value_before(order, key, at) for key in moved}
-        while at < stop and steps[at].time == steps[i].time:
-            if held == left:
-                return actor not in self.branches[self.runs[at].node].offered
-            for key in steps[at].writes & moved:
-                held[key] = self._value_of(at, key)
-            at += 1
-        return self._false_on(order, i, sequence, keys)
-
-    def _false_on(self, order: HappensBefore, i: int, sequence: list[int], keys: Any) -> bool:
-        """No branch shows the guard on the values the reversed order leaves in its
-        keys: evaluate it on them (`Env.holds_on`), where every one is exactly known.
-        The steps of the order that write a key the guard read happen before the
-        guard step, so every way to run the order leaves it these values; keys the
-        evaluation reads beyond those make it unknown (a reversal stands).
-
-        Only a guard its process still waits in when the execution ends: what the
-        predicate closes over besides tracked state (a loop's counter, an object's
-        field) may change once the process goes on, and the predicate is a function
-        of the tracked values only while it waits."""
-        end, env = sequence[-1], self.env
-        ran = len(self.runs)  # one step each (no bound): run m is step m
-        if env is None or end < ran or ran != len(env.steps):
-            return False
-        wait = self.waits[end - ran]
-        if wait is None:
-            return False
-        now = order.steps[i].time  # the order runs at the instant of step i
-        if any(order.steps[k].time != now for k in sequence[:-1]):
-            return False  # time moves on within it (`env.now` is not a tracked key)
-        images = {}
-        for key, value in self._left(order, i, sequence[:-1], keys).items():
-            if value is None and key in self.initial:
-                value = ("value", self.initial[key])
-            if value is None or value[0] != "value":
-                return False
-            images[key] = value[1]
-        return env.holds_on(wait, images, now) is False
-
-    def _left(self, order: HappensBefore, i: int, ahead: list[int], keys: Any) -> dict[str, Any]:
-        """What each of `keys` holds once the steps `ahead` ran in place of step i:
-        what the last of them to write it left there, else what it held before i."""
-        left = {key: self._value_before(order, key, i) for key in keys}
-        steps = order.steps
-        for k in ahead:
-            for key in steps[k].writes & keys:
-                left[key] = self._value_of(k, key)
-        return left
-
-    def _value_of(self, step: int, key: str) -> Any:
-        """What step `step` left in `key`: its exact value, or else the step itself."""
-        image = self.images[step].get(key)
-        return ("step", step) if image is None else ("value", image)
-
-    def _value_before(self, order: HappensBefore, key: str, at: int) -> Any:
-        """What `key` held just before step `at` ran (its value from the build: None)."""
-        writers = order.writers.get(key, ())
-        index = bisect_left(writers, at)
-        return self._value_of(writers[index - 1], key) if index else None
 
     def _explore_all(self) -> None:
         """The execution reached a state explored before, so the races of what follows

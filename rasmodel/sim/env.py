@@ -48,7 +48,7 @@ from rasmodel.errors import (
 )
 from rasmodel.sim.footprint import Footprint, process_key
 from rasmodel.sim.process import CHOOSE, RUN, Pending, Point, Step, TraceEvent, suspended_at
-from rasmodel.sim.state import Queue, Var, fingerprint, from_image
+from rasmodel.sim.state import Queue, Var, fingerprint
 
 T = TypeVar("T")
 
@@ -119,7 +119,6 @@ class Env(simpy.Environment):
         self._processes: dict[str, Process] = {}
         self._ready: dict[str, Process] = {}
         self._guarded: dict[str, Process] = {}
-        self.waited = False  # some process has waited in a wait_until
         self._state: dict[str, Var[Any] | Queue[Any]] = {}
         self._switch_words: Callable[[str, str], str | None] | None = None
         self._note_writers: list[Callable[[Sequence[Step], Sequence[Any]], Iterable[str]]] = []
@@ -517,7 +516,6 @@ class Env(simpy.Environment):
 
     def _add_guard(self, proc: Process) -> None:
         self._guarded[proc._name] = proc
-        self.waited = True
 
     def _remove_guard(self, proc: Process) -> None:
         self._guarded.pop(proc._name, None)
@@ -675,63 +673,6 @@ class Env(simpy.Environment):
         counterexample reports."""
         state = self._state
         return tuple((key, state[key].shown()) for key in sorted(writes) if key in state)
-
-    def exact_writes(self, writes: Iterable[str]) -> dict[str, Any]:
-        """The tracked keys among `writes` whose values have an exact image (see
-        `state.exact_image`), with it: what a reduction may compare across orders."""
-        state = self._state
-        images = {}
-        for key in writes:
-            tracked = state.get(key)
-            if tracked is not None:
-                image = tracked.exact()
-                if image is not None:
-                    images[key] = image
-        return images
-
-    def waiting_on(self, name: str) -> WaitUntil | None:
-        """The wait_until process `name` waits in, if it does."""
-        proc = self._processes.get(name)
-        return proc._guard if proc is not None else None
-
-    def exact_state(self) -> dict[str, Any]:
-        """`exact_writes` of every tracked key."""
-        return self.exact_writes(self._state.keys())
-
-    def holds_on(self, wait: WaitUntil, images: dict[str, Any], now: float) -> bool | None:
-        """Whether the predicate of `wait` holds at simulated time `now` with tracked
-        state holding the values of `images` (`state.exact_image`s by key), as
-        another order of the steps would leave it; None when that is not known: the
-        predicate read a key not in `images`, wrote, or raised. Used once the
-        execution is over; the time and the values it swapped in are put back."""
-        state = self._state
-        if any(key not in state for key in images):
-            return None
-        footprint = self.footprint
-        saved = (set(footprint.reads), set(footprint.writes), set(footprint.emits))
-        swapped = {key: state[key].swap(from_image(image)) for key, image in images.items()}
-        end, self._now = self._now, now
-        footprint.clear()
-        self._in_guard = True
-        self._active_proc = wait.waiter  # as in `_guard_holds`
-        try:
-            holds = bool(wait.predicate())
-        except Exception:  # noqa: BLE001 - not known, the search goes on as before
-            return None
-        else:
-            if footprint.writes or footprint.emits or not footprint.reads <= images.keys():
-                return None
-            return holds
-        finally:
-            self._in_guard = False
-            self._active_proc = None
-            self._now = end
-            for key, value in swapped.items():
-                state[key].swap(value)
-            footprint.clear()
-            footprint.reads.update(saved[0])
-            footprint.writes.update(saved[1])
-            footprint.emits.update(saved[2])
 
     def writes_fingerprint(self, writes: frozenset[str]) -> int:
         """A hash of the values a step wrote, for the replay determinism check."""

@@ -55,33 +55,6 @@ def fingerprint(value: Any) -> Any:
     return value
 
 
-def exact_image(value: Any) -> Any:
-    """An image of `value` equal for two values exactly when no predicate can tell
-    them apart, or None when that is not known: each scalar with its type (`1`,
-    `True` and `1.0` differ; a float by its bits, so `0.0` and `-0.0` differ), tuples
-    of such; None for anything else (an object may be told apart by identity where
-    its `fingerprint` is equal, two equal sets by their iteration order)."""
-    kind = type(value)
-    if kind is float:
-        return (kind, value.hex())
-    if kind in _SCALAR_TYPES:
-        return (kind, value)
-    if kind is tuple:
-        images = tuple(exact_image(v) for v in value)
-        return None if None in images else (kind, images)
-    return None
-
-
-def from_image(image: Any) -> Any:
-    """The value an `exact_image` was taken of (equal to it, of the same type)."""
-    kind, value = image
-    if kind is float:
-        return float.fromhex(value)
-    if kind is tuple:
-        return tuple(from_image(v) for v in value)
-    return value
-
-
 class Var(Generic[T]):
     """A shared variable whose `.value` reads and writes are recorded per step."""
 
@@ -116,16 +89,6 @@ class Var(Generic[T]):
     def snapshot(self) -> Any:
         value = self._value
         return value if type(value) in _SCALAR_TYPES else fingerprint(value)
-
-    def exact(self) -> Any:
-        """`exact_image` of the value (not a read)."""
-        return exact_image(self._value)
-
-    def swap(self, value: Any) -> Any:
-        """Put `value` in without a write, and return what was there (for evaluating
-        a predicate on other values, see `Env.holds_on`)."""
-        old, self._value = self._value, value
-        return old
 
     def shown(self) -> str:
         """The value for a report (not a read: no footprint)."""
@@ -200,15 +163,6 @@ class Queue(Generic[T]):
 
     def snapshot(self) -> Any:
         return fingerprint(tuple(self._items))
-
-    def exact(self) -> Any:
-        """`exact_image` of the items (not a read)."""
-        return exact_image(tuple(self._items))
-
-    def swap(self, items: Any) -> Any:
-        """Put `items` in without a write, and return what was there (see `Var.swap`)."""
-        old, self._items = self._items, items if isinstance(items, deque) else deque(items)
-        return old
 
     def shown(self) -> str:
         """The items for a report (not a read: no footprint)."""

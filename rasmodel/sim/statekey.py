@@ -51,7 +51,6 @@ _ENV_SKIP = frozenset(
         "_resource_depth",
         "_advancing",
         "_failure",
-        "waited",
         "_last_actor",
         "_queue",
         "_now",

@@ -162,6 +162,7 @@ FEATURE = {
     "flip": "value held between two steps",
     "restore": "value put back",
     "waitbool": "wait_until on and/or",
+    "waitloop": "wait_until on a changing local",
     "emit": "emit",
 }
 
@@ -255,13 +256,17 @@ def _guards_program(seed: int, draw: _Draw) -> Program:
             ops.append(
                 ("restore", v, draw.int(0, 2)) if draw.chance(0.3) else ("write", v, draw.int(0, 2))
             )
-            ops.append(("pause",))
+            ops.append(("timeout", 1) if draw.chance(0.15) else ("pause",))
         procs.append(Proc(f"p{index}", tuple(ops)))
     for index in range(1 if writers == 3 else draw.int(1, 2)):
         chosen = draw.rng.sample(VARS[:nvars], draw.int(1, nvars))
         terms = tuple((v, draw.int(0, 2)) for v in chosen)
         ops = [("pause",)] if draw.chance(0.3) else []
-        ops.append(("waitbool", draw.pick(("and", "or")), terms))
+        # sometimes until a time (`env.now` is no tracked key), or twice in a loop
+        # on a local the predicate closes over (it changes once the guard passed)
+        ops.append(("waitbool", draw.pick(("and", "or")), terms, draw.chance(0.2)))
+        if draw.chance(0.25):
+            ops[-1] = ("waitloop", *ops[-1][1:])
         if draw.chance(0.5):
             ops += [("write", _var(draw, nvars), draw.int(0, 2)), ("pause",)]
         procs.append(Proc(f"g{index}", tuple(ops), daemon=draw.chance(0.3)))
@@ -677,6 +682,7 @@ YIELDING = {
     "flip",
     "restore",
     "waitbool",
+    "waitloop",
     "await",
     "any",
     "all",
@@ -844,14 +850,30 @@ def _render_op(src: _Source, op: Op) -> None:  # noqa: C901 - one branch per ope
         src(f"{args[0]}.value = {args[1]}")
         src("yield env.pause()")
         src(f"{args[0]}.value = t")
-    elif name == "waitbool":  # evaluations that short-cut read fewer keys
-        test = f" {args[0]} ".join(f"{v}.value == {k}" for v, k in args[1])
-        src(f'yield env.wait_until(lambda: {test}, "{test}")')
+    elif name in ("waitbool", "waitloop"):  # evaluations that short-cut read fewer keys
+        _render_wait(src, name == "waitloop", *args)
     elif name == "consume":
         src(f'yield env.wait_until(lambda: {args[0]}.value == {args[1]}, "{args[0]}=={args[1]}")')
         src(f"{args[0]}.value = {args[2]}")
     else:
         raise ValueError(f"unknown operation {op!r}")
+
+
+def _render_wait(src: _Source, loop: bool, op: str, terms: tuple, timed: bool = False) -> None:
+    """A wait on `and`/`or` of comparisons; `timed`: also before time 1; `loop`: twice,
+    the first term against a local `n` that changes once the guard passed."""
+    tests = [f"{v}.value == {'n' if loop and i == 0 else k}" for i, (v, k) in enumerate(terms)]
+    if timed:
+        tests.append("env.now < 1")
+    test = f" {op} ".join(tests)
+    if not loop:
+        src(f'yield env.wait_until(lambda: {test}, "{test}")')
+        return
+    src(f"n = {terms[0][1]}")
+    src("for _ in range(2):")
+    with src.indent():
+        src(f'yield env.wait_until(lambda: {test}, "{test}")')
+        src("n = (n + 1) % 3")
 
 
 def _guarded(src: _Source, line: str, errors: str, fallback: str) -> None:

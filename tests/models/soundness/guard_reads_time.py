@@ -1,16 +1,15 @@
 """[Regression model, fixed: a guard evaluated on another order's values, at the wrong time.]
 
 p waits until `x == 1 and env.now < 5`; q sets x to 1 and back to 0; r sleeps until
-time 10; w waits on something else from the start (so steps record their values).
-In the first execution q runs both steps, p starts waiting after them and is still
-waiting at time 10. The race of q's second write with p's guard is reversed by
-running p between q's steps, where x is 1 at time 0, and p passes. DPOR decided
-that reversal by evaluating p's guard on the values the reversed order leaves
-(`DporPath._false_on`), but at the time the execution ended: `env.now` is 10 there,
-the guard came out false, and the reversal was skipped. One execution, and
-`never_passes` held, where plain enumeration violates it. The guard is now
-evaluated at the instant of the reversed order (and not at all where time moves on
-within it).
+time 10; w waits on something else from the start. In the first execution q runs
+both steps, p starts waiting after them and is still waiting at time 10. The race
+of q's second write with p's guard is reversed by running p between q's steps,
+where x is 1 at time 0, and p passes. A rule of stop 24 skipped that reversal after
+evaluating p's guard on the values the reversed order leaves, but at the time the
+execution ended: `env.now` is 10 there (it is no tracked key), the guard came out
+false, and DPOR ran one execution: `never_passes` held where plain enumeration
+violates it. Skipping reversals whose guard is false turned out unsound on its own
+(`blocked_reversal_chain.py`) and is gone.
 
     rasmodel check guard_reads_time.py   # never_passes violated
 """
