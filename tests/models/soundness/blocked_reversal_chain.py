@@ -1,6 +1,6 @@
 """[Regression model, fixed: a guard race's reversal skipped because its guard is false there.]
 
-Generated (tests/soundness, guards family, seed 4140). g0 waits twice, first until
+Generated (tests/soundness, guards family, seed 4140; the objects it did not use removed). g0 waits twice, first until
 `x == 0 and y == 1`, then until `x == 1 and y == 1`; p0 sets x to 2, 1 and back to
 2, p1 sets y to 1, back to 0, then 2. g0 ends only if it passes its second wait
 while p0 holds x at 1 and p1 still holds y at 1. In an execution where g0 waits
@@ -18,8 +18,6 @@ gone; following the reversal finds it.
 
 import types
 
-import simpy
-
 import rasmodel as rm
 
 model = rm.Model("gen-4140")
@@ -29,18 +27,8 @@ model = rm.Model("gen-4140")
 def build(env):
     x = env.var("x", 0)
     y = env.var("y", 0)
-    z = env.var("z", 0)
-    Q = env.queue("Q")
-    e0 = env.event("e0")
-    e1 = env.event("e1")
-    S = simpy.Store(env, capacity=2)
-    R = simpy.Resource(env, capacity=1)
-    C = simpy.Container(env, capacity=3, init=1)
-    F = simpy.FilterStore(env, capacity=2)
-    P = {}
 
     def p0():
-        t = 0
         x.value = 2
         yield env.pause()
         t = x.value
@@ -50,7 +38,6 @@ def build(env):
         yield env.pause()
 
     def p1():
-        t = 0
         t = y.value
         y.value = 1
         yield env.pause()
@@ -60,7 +47,6 @@ def build(env):
         yield env.pause()
 
     def g0():
-        t = 0
         n = 0
         for _ in range(2):
             yield env.wait_until(
@@ -68,10 +54,10 @@ def build(env):
             )
             n = (n + 1) % 3
 
-    P["p0"] = env.process(p0(), name="p0")
-    P["p1"] = env.process(p1(), name="p1")
-    P["g0"] = env.process(g0(), name="g0", daemon=True)
-    return types.SimpleNamespace(x=x, y=y, z=z, Q=Q, e0=e0, e1=e1, S=S, R=R, C=C)
+    env.process(p0(), name="p0")
+    env.process(p1(), name="p1")
+    env.process(g0(), name="g0", daemon=True)
+    return types.SimpleNamespace(x=x, y=y)
 
 
 model.check(rm.after("a", "c"), name="t0_after")
