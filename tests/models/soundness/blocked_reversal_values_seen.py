@@ -1,12 +1,12 @@
 """[Regression model, fixed: a reversal skipped because a branch showed its guard false.]
 
-Generated (tests/soundness, guards family, seed 5204; the objects it did not use removed). The rule of stop 23 skipped
-a reversal when some later branch of the execution showed the guard's keys holding
-the values the reversed order leaves, with the guard's process not enabled. The
-reversed order then cannot run as a whole, but the run that follows it is what
-reveals the orders in which the guard passes in between; with the rule, DPOR
-explored 2 of the 46 Mazurkiewicz traces too few (the final states happened to be
-reached by other traces). The rule is gone.
+Generated (tests/soundness, guards family, seed 5204; the objects it did not use
+removed). The rule of stop 23 skipped a reversal when some later branch of the
+execution showed the guard's keys holding the values the reversed order leaves, with
+the guard's process not enabled. The reversed order then cannot run as a whole, but
+the run that follows it is what reveals the orders in which the guard passes in
+between; with the rule, DPOR explored 2 of the 46 Mazurkiewicz traces too few (the
+final states happened to be reached by other traces). The rule is gone.
 
     rasmodel check blocked_reversal_values_seen.py
 """
