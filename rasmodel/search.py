@@ -285,6 +285,7 @@ class Search:
         self.observer: Callable[[Execution], None] | None = None
         self.final_stats = Stats()
         self.stable = False
+        self._narrowed: tuple[frozenset[str], Selection] | None = None  # see `_selection`
         self.watchdog_fired: Callable[[], bool] = lambda: False
         self.interrupted = False  # by Ctrl-C or SIGTERM: finish quickly
         self.strategy: Strategy | None = None
@@ -404,9 +405,12 @@ class Search:
     def _selection(self) -> Selection:
         """What the next execution checks: the properties not yet violated, or all of
         them for a strategy whose executions must depend on their choices alone."""
-        if self.stable:
+        if self.stable or not self.found:
             return self.selection
-        return self.selection.without(set(self.found))
+        decided = frozenset(self.found)
+        if self._narrowed is None or self._narrowed[0] != decided:
+            self._narrowed = (decided, self.selection.without(set(decided)))
+        return self._narrowed[1]
 
     def _execute(self, run: Run) -> Execution:
         """One execution of the search, accounted and recorded."""
