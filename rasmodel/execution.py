@@ -428,7 +428,11 @@ class _Properties(Observer):
     def on_emit(self, event: TraceEvent) -> None:
         for prop, monitor in self.monitors:
             if prop.name not in self.failed:
-                message = monitor.on_event(event)
+                try:
+                    message = monitor.on_event(event)
+                except Exception as error:  # a `where` or `key` function that crashed
+                    when = f"on the {event.kind!r} event of step {event.step}"
+                    raise PropertyRaised(error).model_error(prop.name, when, WHERE_GETS) from None
                 if message is not None:
                     self._violate(prop.name, message, event.step)
 
@@ -499,6 +503,13 @@ class _Properties(Observer):
     ) -> None:
         self.failed.add(name)
         self.violations.append(Violation(name, message, step, len(self.choices), reads))
+
+
+WHERE_GETS = (
+    "The `where` and `key` functions of a trace property get the event's data (the "
+    "dict of the keyword arguments of its env.emit()), and one that raises is a bug in "
+    "the property"
+)
 
 
 def watched_kinds(selection: Selection) -> frozenset[str] | None:

@@ -122,13 +122,15 @@ class PropertyRaised(Exception):
         self.error = error
         self.where = location_of_traceback(error.__traceback__)
 
-    def model_error(self, name: str, when: str) -> ModelError:
+    def model_error(self, name: str, when: str, why: str = "") -> ModelError:
+        why = why or (
+            "A property returns True, False or a message, or fails an assert; anything "
+            "else it raises is a bug in the property"
+        )
         return ModelError(
             f"property {name!r} raised {describe_exception(self.error)} {when}.",
             where=self.where,
-            hint="A property returns True, False or a message, or fails an assert; "
-            "anything else it raises is a bug in the property. Fix it, and check it with "
-            "`rasmodel check MODEL -p " + name + "`.",
+            hint=f"{why}. Fix it, and check it with `rasmodel check MODEL -p {name}`.",
         )
 
 
@@ -186,7 +188,8 @@ def _at(event: TraceEvent) -> str:
 
 def never(kind: str | tuple[str, ...], where: Where = None) -> TraceSpec:
     """No event of `kind` (or of any kind in a tuple of kinds, matching `where`) is
-    ever emitted."""
+    ever emitted. `where(data)` gets the event's data: the dict of the keyword
+    arguments of its `env.emit()`."""
     kinds = frozenset({kind} if isinstance(kind, str) else kind)
     match = _matches(where)
 
@@ -200,7 +203,9 @@ def never(kind: str | tuple[str, ...], where: Where = None) -> TraceSpec:
 
 
 def before(first: str, then: str, key: Key = None) -> TraceSpec:
-    """Every `then` event is preceded by a `first` event with the same key."""
+    """Every `then` event is preceded by a `first` event with the same key: `key` is
+    a field name of the events' data, a tuple of names, or a function of the data
+    dict (the keyword arguments of `env.emit()`); None: any `first` before it."""
     key_of = _key_function(key)
 
     class Before(Monitor):
@@ -222,7 +227,8 @@ def before(first: str, then: str, key: Key = None) -> TraceSpec:
 
 
 def at_most_once(kind: str, key: Key = None) -> TraceSpec:
-    """No two `kind` events share a key."""
+    """No two `kind` events share a key (a field name, a tuple of names or a function
+    of the data dict, as for `before`; None: at most one `kind` event at all)."""
     key_of = _key_function(key)
 
     class AtMostOnce(Monitor):
@@ -242,7 +248,8 @@ def at_most_once(kind: str, key: Key = None) -> TraceSpec:
 
 
 def eventually(kind: str, where: Where = None) -> TraceSpec:
-    """By the end of every complete execution, some `kind` event (matching `where`)."""
+    """By the end of every complete execution, some `kind` event (matching `where`,
+    a function of the event's data dict, as for `never`)."""
     match = _matches(where)
 
     class Eventually(Monitor):

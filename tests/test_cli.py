@@ -209,6 +209,41 @@ def test_a_property_that_crashes_is_a_model_error_naming_its_line(model_file, ki
     _no_traceback(proc)
 
 
+@pytest.mark.parametrize(
+    "spec",
+    ['rm.at_most_once("x", key=lambda d: d["valu"])', 'rm.never("x", where=lambda e: e.data)'],
+)
+@pytest.mark.parametrize("only", [True, False])
+def test_a_where_or_key_function_that_crashes_is_a_model_error(model_file, spec, only) -> None:
+    """Not "holds" (the monitor never finished) and not a nondeterminism error (the
+    crash, inside the emitting step, read as that step raising)."""
+    path = model_file(
+        f"""
+        import rasmodel as rm
+
+        model = rm.Model("crashing-where")
+
+
+        @model.build
+        def build(env):
+            def p():
+                yield env.pause()
+                env.emit("x", value=1)
+
+            env.process(p(), name="p")
+            env.process(p(), name="q")
+
+
+        model.check({spec}, name="watched")
+        """
+    )
+    proc = run_cli("check", path, *(["-p", "watched"] if only else []))
+    assert proc.returncode == 2, proc.stdout
+    assert "model.py:17: property 'watched' raised" in proc.stderr
+    assert "the event's data" in proc.stderr and "holds" not in proc.stdout
+    _no_traceback(proc)
+
+
 def test_help_lists_the_options() -> None:
     proc = run_cli("check", "--help")
     assert proc.returncode == 0
