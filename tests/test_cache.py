@@ -156,3 +156,96 @@ def test_cli_cache_on_says_so_in_text_and_json() -> None:
     assert json.loads(proc.stdout)["cache"].startswith("off")
     proc = run_cli("check", model, "--cache", "maybe")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+HIDDEN_STATE = """
+import rasmodel as rm
+import hidden_helper
+
+model = rm.Model("hidden-state")
+
+
+class Dev:
+    errors = 0  # class-level state, a C `static`
+
+    def record(self):
+        type(self).errors += 1
+
+
+@model.build
+def build(env):
+    Dev.errors = 0
+    hidden_helper.reset()
+    seen = env.var("seen", 0)
+    dev = Dev()
+
+    def worker():
+        if env.maybe("error"):
+            dev.record() if WHERE == "class" else hidden_helper.bump()
+        yield env.pause("p")  # the two choices meet here, differing only in hidden state
+        seen.value = 1
+        yield env.pause("q")
+        seen.value = Dev.errors + hidden_helper.read()
+
+    env.process(worker(), name="a")
+    return seen
+
+
+@model.final
+def no_error(seen, params):
+    assert seen.value == 0
+"""
+
+HELPER = """
+counts = {"errors": 0}
+
+
+def reset():
+    counts["errors"] = 0
+
+
+def bump():
+    counts["errors"] += 1
+
+
+def read():
+    return counts["errors"]
+"""
+
+
+@pytest.mark.parametrize("where", ["class", "module"])
+def test_state_in_a_class_attribute_or_a_helper_module_is_keyed(tmp_path: Path, where) -> None:
+    """State no process holds directly (a class attribute changed through a method,
+    a dict in a helper module next to the model) is part of the key: the execution
+    with the error must not be cut at the state of the one without."""
+    (tmp_path / "hidden_helper.py").write_text(HELPER)
+    path = tmp_path / f"hidden_{where}.py"
+    path.write_text(HIDDEN_STATE.replace("WHERE", repr(where)))
+    off = rm.check(str(path), minimize=False, collect_states=True)
+    on = rm.check(str(path), minimize=False, collect_states=True, cache="on")
+    assert off.verdicts["no_error"] == "violated"
+    assert _outcome(on) == _outcome(off)
+
+
+def test_the_cached_search_does_not_depend_on_the_hash_seed() -> None:
+    """Sets of strings iterate in another order in every process: keyed in that
+    order, equal states missed each other and the counts changed from run to run."""
+    import subprocess
+    import sys
+
+    code = (
+        "import rasmodel as rm; s = rm.check('models/examples/printk_in_nmi.py', "
+        "cache='on', minimize=False).stats; print(s.executions, s.cached, s.pruned, s.steps)"
+    )
+    counts = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in (1, 2, 3)
+    }
+    assert len(counts) == 1, counts

@@ -14,9 +14,11 @@ Two things are left out on purpose, as the reduction leaves them out: step numbe
 (reordering independent steps renumbers them) and the footprint of the last step.
 What cannot be keyed (an object of a C type that neither pickles nor exposes its
 state, an unknown frame layout) raises `Unkeyable`: that state is explored without
-the cache. State kept where no process and no tracked object reaches it, such as a
-module-level list a helper function mutates, is not seen: `--cache off` for such
-models (see docs/cache.md).
+the cache. Modules and classes of the model's own (next to its file: not the standard
+library, an installed package or rasmodel) are keyed with their data (a module's
+dict that its helpers change, a class attribute used as a C `static`). State kept
+elsewhere, such as a list in an installed package that the model changes, is not
+seen: `--cache off` for such models (see docs/cache.md).
 """
 
 from __future__ import annotations
@@ -143,7 +145,7 @@ class _Walk:
         if constant is not None:
             return ("K", constant)
         if isinstance(value, types.ModuleType):
-            return ("mod", value.__name__)
+            return self._module(value)
         if isinstance(value, type):
             return ("type", value.__module__, value.__qualname__)
         if isinstance(value, types.CodeType):
@@ -167,7 +169,7 @@ class _Walk:
         if kind is dict:
             return ("D", tuple((self.of(k), self.of(v)) for k, v in value.items()))
         if kind is set or kind is frozenset:
-            return (kind.__name__, tuple(self.of(v) for v in value))  # iteration order
+            return (kind.__name__, tuple(self.of(v) for v in _canonical(value)))
         if kind is deque:
             return ("Q", value.maxlen, tuple(self.of(v) for v in value))
         if kind is types.GeneratorType:
@@ -208,7 +210,42 @@ class _Walk:
         for name in slots:
             item = getattr(value, name, _UNSET)
             parts.append((name, _UNSET_KEY if item is _UNSET else self.of(item)))
-        return ("O", kind.__module__, kind.__qualname__, tuple(parts))
+        return ("O", kind.__module__, kind.__qualname__, tuple(parts), self._class_data(kind))
+
+    def _module(self, module: types.ModuleType) -> Any:
+        """A module by name; one of the model's own (not the standard library, an
+        installed package or rasmodel) with its data too: a helper module's dict
+        that its functions change is state no process holds."""
+        if not _own_module(module.__name__):
+            return ("mod", module.__name__)
+        index = self.memo.get(id(module))
+        if index is not None:
+            return ("@", index)
+        self.memo[id(module)] = len(self.memo)
+        return ("mod", module.__name__, self._data(vars(module)))
+
+    def _class_data(self, kind: type) -> Any:
+        """The data attributes of `kind` and its bases defined in the model's own
+        modules: class-level state (a C `static`) that methods change."""
+        parts = []
+        for klass in kind.__mro__:
+            if _own_module(klass.__module__) and klass.__flags__ & _HEAPTYPE:
+                index = self.memo.get(id(klass))
+                if index is not None:
+                    parts.append(("@", index))
+                    continue
+                self.memo[id(klass)] = len(self.memo)
+                parts.append((klass.__qualname__, self._data(klass.__dict__)))
+        return tuple(parts)
+
+    def _data(self, namespace: Any) -> Any:
+        """The items of a module's or class's namespace that are data, by value (not
+        its functions, classes, modules or rasmodel's objects, such as the Model)."""
+        return tuple(
+            (name, self.of(value))
+            for name, value in list(namespace.items())
+            if not (name.startswith("__") or isinstance(value, _NOT_DATA) or _ours(value))
+        )
 
     def _reduced(self, value: Any) -> Any:
         """An object of a C type (an iterator, a deque iterator): what it pickles to."""
@@ -254,7 +291,7 @@ class _Walk:
         for name in self.keying.names_of(code):
             if name in namespace:
                 value = namespace[name]
-                if not isinstance(value, types.ModuleType):
+                if not isinstance(value, types.ModuleType) or _own_module(value.__name__):
                     found.append((name, self.of(value)))
         return tuple(found)
 
@@ -271,6 +308,50 @@ _CONTAINERS: dict[type, Callable[[Any], Any]] = {
     frozenset: list,
     deque: list,
 }
+
+
+_NOT_DATA = (
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.ModuleType,
+    type,
+    classmethod,
+    staticmethod,
+    property,
+    functools.partial,
+)
+_INSTALLED = tuple(
+    {path for path in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+)
+
+
+@functools.cache
+def _own_module(name: str) -> bool:
+    """A module of the model's (next to the model file), not of Python, an installed
+    package or rasmodel."""
+    if (
+        name.partition(".")[0] in ("rasmodel", "simpy", "builtins")
+        or name in sys.builtin_module_names
+    ):
+        return False
+    module = sys.modules.get(name)
+    file = getattr(module, "__file__", None)
+    return isinstance(file, str) and not file.startswith(_INSTALLED)
+
+
+def _canonical(items: set[Any] | frozenset[Any]) -> list[Any]:
+    """A set's items in an order that does not depend on its history or on the hash
+    seed, where they are scalars (strings hash differently in every process); else
+    in iteration order (a key that misses, never one that matches wrongly)."""
+    if all(type(item) in _SCALARS for item in items):
+        return sorted(items, key=lambda item: (type(item).__name__, item))
+    return list(items)
+
+
+def _ours(value: Any) -> bool:
+    """One of rasmodel's objects (the Model, a property): configuration, not state;
+    tracked state is keyed from the Env."""
+    return type(value).__module__.partition(".")[0] == "rasmodel"
 
 
 @functools.cache
