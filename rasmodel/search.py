@@ -185,8 +185,10 @@ def cross_check(model: Model | str, **options: Any) -> Result:
         return dataclasses.replace(plain, hints=(*plain.hints, CROSS_CHECK_INTERRUPTED))
     reduced = check(model, reduction="dpor", **options)
     decided = {Verdict.HOLDS.value, Verdict.VIOLATED.value}
+    cached = reduced.cache == "on"
+    label = "dpor and the state cache" if cached else "dpor"
     differences = [
-        f"{name} is {reduced.verdicts[name]} with dpor but {verdict} without"
+        f"{name} is {reduced.verdicts[name]} with {label} but {verdict} without"
         for name, verdict in plain.verdicts.items()
         if reduced.verdicts.get(name) != verdict and {verdict, reduced.verdicts[name]} == decided
     ]
@@ -197,10 +199,19 @@ def cross_check(model: Model | str, **options: Any) -> Result:
         if missing or extra:
             differences.append(
                 f"{missing} final state(s) are reached only without reduction and {extra} "
-                "only with it"
+                f"only with {label}"
             )
     elif not differences:
         return dataclasses.replace(reduced, hints=(*reduced.hints, _incomplete(plain, reduced)))
+    if differences and cached:
+        raise CrossCheckFailed(
+            f"--cross-check failed for model {model.name!r}: {'; '.join(differences)}. "
+            "Run it again without --cache on: if they agree then, the model keeps state "
+            "where the state cache cannot see it (outside the model's own files: see "
+            "docs/cache.md), so the cache cut executions at states that only looked "
+            "explored; keep shared state in env.var or env.queue, or leave the cache off. "
+            "If they still differ, the message of that run says what to do."
+        )
     if differences:
         raise CrossCheckFailed(
             f"--cross-check failed for model {model.name!r}: {'; '.join(differences)}. "

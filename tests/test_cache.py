@@ -249,3 +249,12 @@ def test_the_cached_search_does_not_depend_on_the_hash_seed() -> None:
         for seed in (1, 2, 3)
     }
     assert len(counts) == 1, counts
+
+
+def test_cross_check_blames_the_cache_for_state_it_cannot_see() -> None:
+    model = str(ROOT / "tests" / "models" / "cache_hidden_in_package.py")
+    assert rm.check(model, minimize=False).verdicts["never_bumped"] == "violated"
+    proc = run_cli("check", model, "--cache", "on", "--cross-check")
+    assert proc.returncode == 2
+    assert "with dpor and the state cache but violated without" in proc.stderr
+    assert "Run it again without --cache on" in proc.stderr and "Traceback" not in proc.stderr
