@@ -12,9 +12,25 @@ import _thread
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from rasmodel.errors import Location, ModelError, location_of_frame
+
+_outside_steps = 0  # > 0 while rasmodel waits on something that is not a step
+
+
+@contextmanager
+def outside_steps() -> Iterator[None]:
+    """Time spent in here (connecting to a cluster, starting workers) is not a step
+    that failed to yield: the watchdog does not count it."""
+    global _outside_steps
+    _outside_steps += 1
+    try:
+        yield
+    finally:
+        _outside_steps -= 1
 
 
 class Watchdog:
@@ -66,7 +82,7 @@ class Watchdog:
         since = time.monotonic()
         while not self._stop.wait(0.2):
             now = self._progress()
-            if now != seen:
+            if now != seen or _outside_steps:
                 seen = now
                 since = time.monotonic()
             elif time.monotonic() - since > self.seconds:

@@ -227,11 +227,26 @@ def test_bad_parallel_options_are_explained(arguments: list[str], words: str) ->
     assert words in done.stderr
 
 
-@pytest.mark.slow  # Dask tries for 10 s before it gives up
-def test_an_unreachable_cluster_is_explained() -> None:
+def test_an_unreachable_cluster_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not the watchdog's "a step ran without yielding" (it fired first, blaming the
+    model): connecting is not a step."""
     pytest.importorskip("distributed")
-    with pytest.raises(UsageError, match="cannot reach a Dask scheduler"):
-        rm.check(str(SPIN / "lost_update.py"), cluster="tcp://127.0.0.1:9", minimize=False)
+    monkeypatch.setattr(pool, "CONNECT_SECONDS", 3)
+    with pytest.raises(UsageError, match="cannot reach a Dask scheduler there within 3 s"):
+        rm.check(
+            str(SPIN / "lost_update.py"),
+            cluster="tcp://127.0.0.1:9",
+            minimize=False,
+            step_timeout=1.0,
+        )
+
+
+@pytest.mark.parametrize("address", ["nonsense", "", "http://127.0.0.1:8786"])
+def test_a_malformed_cluster_address_is_a_usage_error(address: str) -> None:
+    pytest.importorskip("distributed")
+    done = run_cli("check", str(SPIN / "lost_update.py"), "--cluster", address)
+    assert done.returncode == 2
+    assert "is not a Dask scheduler address" in done.stderr and "internal error" not in done.stderr
 
 
 def test_a_model_defined_in_the_running_script_is_refused(tmp_path: Path) -> None:

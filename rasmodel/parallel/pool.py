@@ -10,10 +10,12 @@ from typing import Any
 from rasmodel.errors import UsageError
 from rasmodel.parallel.job import Job
 from rasmodel.parallel.worker import run_unit
+from rasmodel.watchdog import outside_steps
 
 FIRST_SLICE = 0.25  # seconds: the first unit is cut early so that every worker gets work
 SLICE = 0.5  # seconds of search a unit runs before it returns what is left
 INLINE = "inline"
+CONNECT_SECONDS = 10  # to reach a Dask scheduler
 
 
 class Pool:
@@ -47,21 +49,36 @@ class Pool:
             raise UsageError(
                 "--cluster needs Dask's distributed scheduler: pip install 'rasmodel[cluster]'."
             ) from None
-        if self.cluster == "local":
-            self.local_cluster = LocalCluster(
-                n_workers=self.jobs, threads_per_worker=1, processes=True, dashboard_address=":0"
-            )
-            self.client = Client(self.local_cluster)
-        else:
-            try:
-                self.client = Client(self.cluster, timeout="10s")
-            except (OSError, TimeoutError) as error:
-                raise UsageError(
-                    f"--cluster {self.cluster}: cannot reach a Dask scheduler there ({error}). "
-                    "Start one with `dask scheduler` and workers with `dask worker ADDRESS`, "
-                    "or use --cluster local."
-                ) from None
+        with outside_steps():
+            if self.cluster == "local":
+                self.local_cluster = LocalCluster(
+                    n_workers=self.jobs,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",
+                )
+                self.client = Client(self.local_cluster)
+            else:
+                self.client = self._connect(Client)
         return self.client.get_executor(pure=False)
+
+    def _connect(self, client: Any) -> Any:
+        """A client of the scheduler at `--cluster ADDRESS`, or a usage error saying
+        why not (a malformed address, nothing listening there)."""
+        try:
+            return client(self.cluster, timeout=f"{CONNECT_SECONDS}s")
+        except ValueError as error:
+            raise UsageError(
+                f"--cluster {self.cluster!r} is not a Dask scheduler address ({error}): give "
+                "tcp://HOST:PORT (the address `dask scheduler` prints; 8786 by default), "
+                "or `local` for a cluster on this machine."
+            ) from None
+        except (OSError, TimeoutError) as error:
+            raise UsageError(
+                f"--cluster {self.cluster}: cannot reach a Dask scheduler there within "
+                f"{CONNECT_SECONDS} s ({error}). Start one with `dask scheduler` and workers "
+                "with `dask worker ADDRESS`, or use --cluster local."
+            ) from None
 
     def _cluster_processes(self) -> int:
         """Worker processes: a process runs one unit at a time (see `run_unit`)."""
