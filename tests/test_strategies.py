@@ -4,6 +4,7 @@ produce the same counterexample files as dfs."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,25 @@ def test_a_library_caller_gets_the_keyboard_interrupt_back() -> None:
         rm.check(str(EXAMPLES / "lost_update.py"), observer=interrupt)
     kept = rm.check(str(EXAMPLES / "lost_update.py"), observer=interrupt, keep_on_interrupt=True)
     assert kept.stopped_by == "interrupted" and not kept.exhaustive
+
+
+def test_hypothesis_with_a_fresh_database_finds_the_same_example_every_time(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Hypothesis seeds itself from a private Random, not the `random` module: the
+    seed has to reach it, or each run draws other examples."""
+    monkeypatch.chdir(tmp_path)
+
+    def run() -> list[object]:
+        for cache in (".rasmodel", ".hypothesis"):
+            shutil.rmtree(tmp_path / cache, ignore_errors=True)
+        result = rm.check(
+            str(EXAMPLES / "lost_update.py"),
+            strategy="hypothesis",
+            params={"workers": 4},
+            max_executions=60,
+            minimize=False,
+        )
+        return [c.to_json() for c in result.counterexamples["all_counted"].choices]
+
+    assert run() == run() == run()

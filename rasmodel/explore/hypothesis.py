@@ -17,7 +17,8 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rasmodel.choices import RUN, Point
@@ -59,6 +60,28 @@ class DrawRun(Run):
             order.insert(0, running)
             return order[drawn]
         return drawn
+
+
+@contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    """Hypothesis seeds each run without `@seed` (which would be simpler but turns its
+    example database off) from a private `Random` of its own (`hypothesis.core`,
+    6.1xx; older versions from the global `random` module, seeded here too): seeded
+    with `seed` for the search, so that the same command finds the same examples."""
+    import hypothesis.core as core
+
+    local: Any = getattr(core, "threadlocal", None)
+    own = local is not None and hasattr(local, "_hypothesis_global_random")
+    saved_state, saved_own = random.getstate(), local._hypothesis_global_random if own else None
+    random.seed(seed)
+    if own:
+        local._hypothesis_global_random = random.Random(seed)
+    try:
+        yield
+    finally:
+        random.setstate(saved_state)
+        if own:
+            local._hypothesis_global_random = saved_own
 
 
 class HypothesisSearch:
@@ -121,15 +144,9 @@ class HypothesisSearch:
                 return True
             return runs[0] > before
 
-        # Hypothesis seeds each run from the global `random` module; `@seed` would
-        # be simpler but turns its example database off. It is run in chunks, with
-        # `stop()` asked between them: an example, once begun, must end the same way
-        # every time it is run, so it is never cut short.
-        saved = random.getstate()
-        random.seed(self.seed)
-        try:
+        # It is run in chunks, with `stop()` asked between them: an example, once
+        # begun, must end the same way every time it is run, so it is never cut short.
+        with _seeded(self.seed):
             while runs[0] < self.max_executions and not stop():
                 if not chunk(min(CHUNK, self.max_executions - runs[0])):
                     break
-        finally:
-            random.setstate(saved)
