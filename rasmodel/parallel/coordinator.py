@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +38,45 @@ from rasmodel.parallel.worker import raise_error
 from rasmodel.search import Search
 
 RETRIES = 3  # times a unit whose worker died is sent again
+
+
+class Signals:
+    """Ctrl-C and SIGTERM, caught while the coordinator waits for workers and raised
+    where it can stop cleanly (`check`). Raised where they land, they could be lost:
+    Dask runs garbage-collector callbacks, and an exception raised inside one is
+    printed and dropped, so the search went on (or waited for workers the same
+    Ctrl-C had killed)."""
+
+    def __init__(self) -> None:
+        self.caught: int | None = None
+
+    def catch(self, signum: int, frame: Any) -> None:
+        if self.caught is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt  # a second Ctrl-C: at once
+        self.caught = signum
+
+    def check(self) -> None:
+        from rasmodel.search import Terminated
+
+        if self.caught is not None:
+            raise Terminated if self.caught == signal.SIGTERM else KeyboardInterrupt
+
+
+@contextmanager
+def deferred_signals() -> Iterator[Signals]:
+    """`Signals` for SIGINT and SIGTERM while the block runs (in the main thread;
+    elsewhere they are left alone)."""
+    signals = Signals()
+    try:
+        previous = {s: signal.signal(s, signals.catch) for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread
+        yield signals
+        return
+    try:
+        yield signals
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @dataclass(eq=False)
@@ -73,6 +114,7 @@ class Split:
         self.bound = search.opts.preemption_bound
         self.reduced = search.opts.reduction == "dpor"  # footprints decide sleep sets
         self.master: list[Branch] = []
+        self.signals = Signals()  # the search's, while it runs (`deferred_signals`)
         self.plan: deque[Planned] = deque()
         self.running: dict[Future[bytes], Planned] = {}
         self.visibility: Any = None
@@ -107,20 +149,24 @@ class Split:
     def explore(self, execute: Callable[[Any], Execution], stop: Callable[[], bool]) -> None:
         self.plan.append(Planned([], 0, first=True, analysed=0))
         try:
-            while not stop():
-                if not self.plan:
-                    self.complete = True
-                    return
-                self._dispatch()
-                head = self.plan[0]
-                if head.outcome is None:
-                    self._collect()
-                    continue
-                if self._commit(head):
-                    stop()  # records what ended the search, if anything did
-                    return
+            with deferred_signals() as self.signals:
+                self._explore(stop)
         finally:
             self.pool.close()
+
+    def _explore(self, stop: Callable[[], bool]) -> None:
+        while not stop():
+            if not self.plan:
+                self.complete = True
+                return
+            self._dispatch()
+            head = self.plan[0]
+            if head.outcome is None:
+                self._collect()
+                continue
+            if self._commit(head):
+                stop()  # records what ended the search, if anything did
+                return
 
     def _dispatch(self) -> None:
         """Send planned units, oldest first, while a worker is free (see `_waits`)."""
@@ -237,6 +283,7 @@ class Split:
         """Wait for a unit to come back and keep its outcome with its entry."""
         self.pool.poll()
         done, _ = wait(list(self.running), timeout=0.2, return_when=FIRST_COMPLETED)
+        self.signals.check()
         self.search.tick()  # waiting for workers is progress (the watchdog's concern)
         self.search.report(self)
         for future in done:
@@ -535,16 +582,21 @@ class Shards:
             unit = Unit([], 0, budget=share, seed=opts.seed + index * 1_000_003)
             futures.append(self.pool.submit(pickle.dumps(unit)))
         try:
-            for future in futures:
-                while not future.done():
-                    self.pool.poll()
-                    wait([future], timeout=0.2)
-                    self.search.tick()
-                    self.search.report(self)
-                outcome: Outcome = pickle.loads(future.result())
-                if outcome.error is not None:
-                    raise_error(outcome.error)
-                self.outcomes.append(outcome)
-                self.search.take(outcome)
+            with deferred_signals() as signals:
+                self._gather(futures, signals)
         finally:
             self.pool.close()
+
+    def _gather(self, futures: list[Future[bytes]], signals: Signals) -> None:
+        for future in futures:
+            while not future.done():
+                self.pool.poll()
+                wait([future], timeout=0.2)
+                signals.check()
+                self.search.tick()
+                self.search.report(self)
+            outcome: Outcome = pickle.loads(future.result())
+            if outcome.error is not None:
+                raise_error(outcome.error)
+            self.outcomes.append(outcome)
+            self.search.take(outcome)

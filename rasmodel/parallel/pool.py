@@ -3,8 +3,12 @@ a Dask cluster's executor, or inline (tests)."""
 
 from __future__ import annotations
 
+import logging
+import signal
+import sys
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import redirect_stdout
 from typing import Any
 
 from rasmodel.errors import UsageError
@@ -16,6 +20,7 @@ FIRST_SLICE = 0.25  # seconds: the first unit is cut early so that every worker 
 SLICE = 0.5  # seconds of search a unit runs before it returns what is left
 INLINE = "inline"
 CONNECT_SECONDS = 10  # to reach a Dask scheduler
+CLOSE_SECONDS = 5  # to close a Dask client or local cluster (its workers may be gone)
 
 
 class Pool:
@@ -40,7 +45,7 @@ class Pool:
 
     def _start(self) -> Executor:
         if self.cluster is None:
-            return ProcessPoolExecutor(max_workers=self.jobs)
+            return ProcessPoolExecutor(max_workers=self.jobs, initializer=_quiet_worker)
         if self.cluster == INLINE:
             return Inline()
         try:
@@ -56,6 +61,7 @@ class Pool:
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=":0",
+                    silence_logs=logging.CRITICAL,  # a worker's warnings are not the user's
                 )
                 self.client = Client(self.local_cluster)
             else:
@@ -85,7 +91,8 @@ class Pool:
         return len(self.client.nthreads()) if self.client is not None else self.jobs
 
     def submit(self, payload: bytes) -> Future[bytes]:
-        return self.executor.submit(run_unit, self.job, payload)
+        local = self.cluster in (None, INLINE)
+        return self.executor.submit(run_unit if local else run_unit_on_cluster, self.job, payload)
 
     def poll(self) -> None:
         """Let an inline executor run a unit (workers run on their own)."""
@@ -98,7 +105,12 @@ class Pool:
 
     def _shutdown(self) -> None:
         if isinstance(self.executor, ProcessPoolExecutor):
+            # Units still running when the search stops (interrupted, or decided while
+            # units ran ahead) are abandoned: their workers are stopped, not waited for.
+            processes = list(getattr(self.executor, "_processes", {}).values())
             self.executor.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
         else:
             self.executor.shutdown(wait=False)
 
@@ -108,10 +120,25 @@ class Pool:
 
     def close(self) -> None:
         self._shutdown()
-        if self.client is not None:
-            self.client.close()
-        if self.local_cluster is not None:
-            self.local_cluster.close()
+        with outside_steps():
+            if self.client is not None:
+                self.client.close(timeout=CLOSE_SECONDS)
+            if self.local_cluster is not None:
+                self.local_cluster.close(timeout=CLOSE_SECONDS)
+
+
+def run_unit_on_cluster(job: Job, payload: bytes) -> bytes:
+    """`run_unit` in a Dask worker, whose stdout may be the coordinator's (a
+    LocalCluster's): what the model prints goes to stderr, as it must with
+    `--format json`, where stdout is the result document alone."""
+    with redirect_stdout(sys.stderr):
+        return run_unit(job, payload)
+
+
+def _quiet_worker() -> None:
+    """A local worker ignores Ctrl-C: the coordinator, in the same process group,
+    takes it, keeps what was committed, and stops the workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class Inline(Executor):
