@@ -340,8 +340,10 @@ class Split:
         """The worker process died: every unit it had is sent again."""
         if entry.attempts > RETRIES:
             raise RasmodelError(
-                f"a worker died {RETRIES} times running the same unit of the search; "
-                "the machine may be out of memory. Run with fewer --jobs."
+                f"a worker process died {RETRIES} times running the same unit of the "
+                "search: the model may end the process in some interleaving (os._exit, "
+                "a crash in a C extension: run without --jobs to see it), or the machine "
+                "may be out of memory (run with fewer --jobs)."
             )
         self.pool.restart()
         for future, other in list(self.running.items()):

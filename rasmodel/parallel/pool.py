@@ -139,6 +139,7 @@ def _quiet_worker() -> None:
     """A local worker ignores Ctrl-C: the coordinator, in the same process group,
     takes it, keeps what was committed, and stops the workers."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the CLI's: stopped, it just ends
 
 
 class Inline(Executor):
