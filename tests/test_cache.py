@@ -152,6 +152,7 @@ def test_cli_cache_on_says_so_in_text_and_json() -> None:
     proc = run_cli("check", model, "-D", "n=3", "--cache", "on", "--format", "json")
     document = json.loads(proc.stdout)
     assert document["cache"] == "on" and document["stats"]["cached"] > 0
+    assert document["stats"]["keyed"] > 0 and document["stats"]["unkeyed"] == 0
     proc = run_cli("check", model, "--cache", "on", "--preemption-bound", "1", "--format", "json")
     assert json.loads(proc.stdout)["cache"].startswith("off")
     proc = run_cli("check", model, "--cache", "maybe")

@@ -33,6 +33,8 @@ def result_json(result: Result, written: dict[str, str] | None = None) -> dict[s
             "seconds": round(result.stats.seconds, 4),
             "pruned": result.stats.pruned,
             "cached": result.stats.cached,
+            "keyed": result.stats.keyed,
+            "unkeyed": result.stats.unkeyed,
             "max_depth_seen": result.stats.max_depth_seen,
             "depth_bound_hit": result.stats.depth_bound_hit,
         },
