@@ -333,6 +333,9 @@ class Search:
             hints = ()
         if cache is not None and cache.unkeyed:
             hints += (CACHE_HINT.format(unkeyed=cache.unkeyed, reason=cache.reason),)
+        setting = self._cache_setting(cache)
+        if setting.startswith("off ("):
+            hints += (f"--cache on: {setting[5:-1]}.",)
         return Result(
             self.model.name,
             self.model.path or "",
@@ -363,6 +366,8 @@ class Search:
     def _cache_setting(self, cache: StateCache | None) -> str:
         if cache is not None:
             return "on"
+        if self.opts.cache == "on" and self.opts.strategy != "dfs":
+            return f"off (used only by the exhaustive search, not --strategy {self.opts.strategy})"
         if self.opts.cache == "on" and self.opts.preemption_bound is not None:
             return "off (not used with a preemption bound)"
         return "off"

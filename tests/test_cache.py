@@ -155,6 +155,10 @@ def test_cli_cache_on_says_so_in_text_and_json() -> None:
     assert document["stats"]["keyed"] > 0 and document["stats"]["unkeyed"] == 0
     proc = run_cli("check", model, "--cache", "on", "--preemption-bound", "1", "--format", "json")
     assert json.loads(proc.stdout)["cache"].startswith("off")
+    proc = run_cli("check", model, "--cache", "on", "--preemption-bound", "1")
+    assert "note: --cache on: not used with a preemption bound." in proc.stdout
+    proc = run_cli("check", model, "--cache", "on", "--strategy", "random")
+    assert "--cache on: used only by the exhaustive search, not --strategy random" in proc.stdout
     proc = run_cli("check", model, "--cache", "maybe")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
