@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -96,24 +97,28 @@ SLOW_LOST_UPDATE = """
 """
 
 
-def stop_midway(args: Sequence[str], signum: int) -> tuple[int, str]:
+def stop_midway(args: Sequence[str], signum: int, after: float | None = None) -> tuple[int, str]:
     """Run `rasmodel ARGS` on SLOW_LOST_UPDATE, a search far too long to finish; once
-    the model has printed enough to be well past its first violation, send `signum`.
+    the model has printed enough to be well past its first violation (or, when the
+    prints do not reach us, as from Dask workers, `after` seconds), send `signum`.
     Returns the exit code and stdout."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "rasmodel", *args],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.PIPE if after is None else subprocess.DEVNULL,
         text=True,
         cwd=ROOT,
         env=dict(os.environ, COLUMNS="200"),
     )
-    assert proc.stderr is not None and proc.stdout is not None
+    assert proc.stdout is not None
     seen = 0
-    while seen < 300:  # printed on stdout, or on stderr with --format json
+    while after is None and seen < 300:  # printed on stdout, or on stderr with json
+        assert proc.stderr is not None
         line = (proc.stderr if "json" in args else proc.stdout).readline()
         assert line, "the search ended before it was stopped"
         seen += "worker done" in line
+    if after is not None:
+        time.sleep(after)
     os.kill(proc.pid, signum)
     stdout, _ = proc.communicate(timeout=60)
     return proc.returncode, stdout

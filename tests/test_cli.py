@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -492,20 +489,8 @@ def test_a_stopped_parallel_search_reports_what_it_committed(
 
     pytest.importorskip("distributed")
     args = ["check", model_file(SLOW_LOST_UPDATE), "--format", "json", *workers]
-    if "--cluster" in workers:  # Dask workers' prints do not reach us: wait instead
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "rasmodel", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            cwd=ROOT,
-        )
-        time.sleep(10)
-        proc.send_signal(getattr(signal, signame))
-        stdout, _ = proc.communicate(timeout=60)
-        returncode = proc.returncode
-    else:
-        returncode, stdout = stop_midway(args, getattr(signal, signame))
+    after = 10.0 if "--cluster" in workers else None  # Dask workers' prints do not reach us
+    returncode, stdout = stop_midway(args, getattr(signal, signame), after)
     assert returncode == {"SIGINT": 130, "SIGTERM": 143}[signame]
     data = json.loads(stdout)
     assert data["stopped_by"] in ("interrupted", "terminated") and data["exhaustive"] is False
