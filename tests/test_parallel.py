@@ -297,7 +297,7 @@ def test_a_model_not_from_a_file_is_refused() -> None:
 
         env.process(p(), name="p")
 
-    with pytest.raises(UsageError, match="defined not at module level of its file"):
+    with pytest.raises(UsageError, match="is not defined at module level in a file"):
         rm.check(model, jobs=2)
 
 

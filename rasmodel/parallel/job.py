@@ -38,10 +38,12 @@ def job_for(model: Model, params: dict[str, Any], names: list[str], options: Any
     main = os.path.abspath(model.path) if model.path else ""
     holder = _defined_in(model, main) if main else None
     if holder is None or holder == "__main__":
-        where = "in the script being run" if holder == "__main__" else "not at module level"
+        if holder == "__main__":
+            where = "is defined in the script being run"
+        else:
+            where = "is not defined at module level in a file"
         raise UsageError(
-            f"model {model.name!r} is defined {where} of its file, so it cannot be sent to "
-            "workers "
+            f"model {model.name!r} {where}, so it cannot be sent to workers "
             "(a worker loads the model's file, and runs what the file runs): --jobs and "
             "--cluster need a model file of its own (`rasmodel check FILE.py`, or "
             "`rm.check('FILE.py', jobs=N)`)."
