@@ -25,7 +25,10 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
+import site
 import sys
+import sysconfig
 import types
 from collections import deque
 from collections.abc import Callable, Hashable
@@ -146,8 +149,8 @@ class _Walk:
             return ("K", constant)
         if isinstance(value, types.ModuleType):
             return self._module(value)
-        if isinstance(value, type):
-            return ("type", value.__module__, value.__qualname__)
+        if isinstance(value, type):  # with its data where it is the model's own class
+            return ("type", value.__module__, value.__qualname__, self._class_data(value))
         if isinstance(value, types.CodeType):
             self.keying.names_of(value)  # keeps it alive: its id is its key
             return ("C", id(value))
@@ -320,8 +323,16 @@ _NOT_DATA = (
     property,
     functools.partial,
 )
-_INSTALLED = tuple(
-    {path for path in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+_LIBRARIES = ("stdlib", "platstdlib", "purelib", "platlib")
+_INSTALLED = tuple(  # where Python's own modules and installed packages live
+    {
+        os.path.join(os.path.realpath(path), "")
+        for path in (
+            *(sysconfig.get_paths()[name] for name in _LIBRARIES),
+            *getattr(site, "getsitepackages", list)(),
+            site.getusersitepackages(),
+        )
+    }
 )
 
 
@@ -336,7 +347,7 @@ def _own_module(name: str) -> bool:
         return False
     module = sys.modules.get(name)
     file = getattr(module, "__file__", None)
-    return isinstance(file, str) and not file.startswith(_INSTALLED)
+    return isinstance(file, str) and not os.path.realpath(file).startswith(_INSTALLED)
 
 
 def _canonical(items: set[Any] | frozenset[Any]) -> list[Any]:
