@@ -237,6 +237,7 @@ def test_state_in_a_class_attribute_or_a_helper_module_is_keyed(tmp_path: Path, 
     assert _outcome(on) == _outcome(off)
 
 
+@pytest.mark.slow  # three processes
 def test_the_cached_search_does_not_depend_on_the_hash_seed() -> None:
     """Sets of strings iterate in another order in every process: keyed in that
     order, equal states missed each other and the counts changed from run to run."""

@@ -473,13 +473,14 @@ def test_with_json_format_what_the_model_prints_goes_to_stderr(model_file) -> No
 
 
 @pytest.mark.parametrize(
-    "workers",
+    ("signame", "workers"),
     [
-        ["--jobs", "2"],
-        pytest.param(["--jobs", "2", "--cluster", "local"], marks=pytest.mark.slow),
+        ("SIGINT", ["--jobs", "2"]),
+        pytest.param("SIGTERM", ["--jobs", "2"], marks=pytest.mark.slow),
+        pytest.param("SIGINT", ["--jobs", "2", "--cluster", "local"], marks=pytest.mark.slow),
+        pytest.param("SIGTERM", ["--jobs", "2", "--cluster", "local"], marks=pytest.mark.slow),
     ],
 )
-@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
 def test_a_stopped_parallel_search_reports_what_it_committed(
     model_file, signame: str, workers: list[str]
 ) -> None:

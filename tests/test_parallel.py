@@ -227,6 +227,7 @@ def test_bad_parallel_options_are_explained(arguments: list[str], words: str) ->
     assert words in done.stderr
 
 
+@pytest.mark.slow  # Dask tries for CONNECT_SECONDS before it gives up
 def test_an_unreachable_cluster_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
     """Not the watchdog's "a step ran without yielding" (it fired first, blaming the
     model): connecting is not a step."""
