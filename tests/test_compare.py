@@ -121,9 +121,10 @@ def test_compare_without_out_prints_the_table(two_designs) -> None:
     assert run_cli("compare", *two_designs, "--html").returncode == 2
 
 
-# The largest designs (about 40 s and 20 s): checked in full by the slow test; the
-# fast suite checks them against DOMAIN.md's table (test_seed_models runs them too).
-SLOW_DESIGNS = {"sea_estatus_workqueue.py", "sea_estatus_task_work.py"}
+# The largest designs (about 40 s, 20 s and 10 s): checked in full by the slow test;
+# the fast suite checks them against DOMAIN.md's table (test_seed_models runs them
+# too, sea_mf_queue_in_nmi without its migration).
+SLOW_DESIGNS = {"sea_estatus_workqueue.py", "sea_estatus_task_work.py", "sea_mf_queue_in_nmi.py"}
 
 
 def test_committed_report_matches_what_the_checker_finds(seed_check) -> None:
@@ -135,7 +136,8 @@ def test_committed_report_matches_what_the_checker_finds(seed_check) -> None:
         design = file.removesuffix(".py").replace("_", "-")
         if file in SLOW_DESIGNS:
             for prop, verdict in zip(PROPS, expected, strict=True):
-                assert table[design][prop] == verdict, (design, prop)
+                if verdict is not None:  # the table leaves it open: the slow test checks it
+                    assert table[design][prop] == verdict, (design, prop)
         else:
             assert table[design] == seed_check(file).verdicts, design
 
