@@ -297,6 +297,7 @@ class Search:
         self.final_stats = Stats()
         self.stable = False
         self._narrowed: tuple[frozenset[str], Selection] | None = None  # see `_selection`
+        self.notes: list[str] = []  # for the result's hints, from how the search was set up
         self.watchdog_fired: Callable[[], bool] = lambda: False
         self.interrupted = False  # by Ctrl-C or SIGTERM: finish quickly
         self.strategy: Strategy | None = None
@@ -336,6 +337,7 @@ class Search:
         setting = self._cache_setting(cache)
         if setting.startswith("off ("):
             hints += (f"--cache on: {setting[5:-1]}.",)
+        hints += tuple(self.notes)
         return Result(
             self.model.name,
             self.model.path or "",

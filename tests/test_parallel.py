@@ -388,3 +388,12 @@ def test_an_error_in_a_worker_names_the_users_file(tmp_path: Path) -> None:
     assert "nondeterministic" in error.message
     assert error.where is not None and error.where.file == str(path)
     assert "rasmodel-" not in str(error) + error.hint
+
+
+def test_more_jobs_than_cores_is_noted(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rasmodel.parallel import coordinator
+
+    monkeypatch.setattr(coordinator.os, "cpu_count", lambda: 1)
+    result = rm.check(str(SPIN / "lost_update.py"), params={"n": 2}, jobs=2, minimize=False)
+    assert any("--jobs 2 started 2 worker processes on the 1 cores" in h for h in result.hints)
+    assert result.verdicts["all_counted"] == "violated"

@@ -4,6 +4,7 @@ dispatch, and their commits (see `explore.units`)."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import pickle
 import signal
 import time
@@ -499,6 +500,13 @@ class ParallelSearch(Search):
             raise UsageError("--cache on is not available with --jobs or --cluster yet.")
         job = job_for(self.model, self.params, self.names, opts)
         jobs = opts.jobs
+        cores = os.cpu_count() or 1
+        if opts.cluster is None and jobs > cores:
+            self.notes.append(
+                f"--jobs {jobs} started {jobs} worker processes on the {cores} cores of this "
+                f"machine: they share them, which only adds overhead (use at most --jobs {cores}, "
+                "or --cluster to use more machines)."
+            )
         pool = Pool(job, jobs, opts.cluster)
         if opts.strategy != "dfs":
             return Shards(self, pool)
