@@ -397,3 +397,32 @@ def test_more_jobs_than_cores_is_noted(monkeypatch: pytest.MonkeyPatch) -> None:
     result = rm.check(str(SPIN / "lost_update.py"), params={"n": 2}, jobs=2, minimize=False)
     assert any("--jobs 2 started 2 worker processes on the 1 cores" in h for h in result.hints)
     assert result.verdicts["all_counted"] == "violated"
+
+
+SPINNER = """
+import rasmodel as rm
+
+model = rm.Model("spinner")
+
+
+@model.build
+def build(env):
+    flag = env.var("flag", False)
+
+    def poller():
+        while not flag.value:
+            yield env.pause("poll")
+
+    env.process(poller(), name="poller")
+"""
+
+
+def test_a_search_that_ends_on_a_livelock_ends_as_the_single_one(tmp_path: Path) -> None:
+    """The last unit found the livelock: the search is done, not stopped by it."""
+    path = tmp_path / "spinner.py"
+    path.write_text(SPINNER)
+    single = rm.check(str(path), max_depth=50, minimize=False)
+    split = rm.check(str(path), max_depth=50, minimize=False, jobs=2, cluster="inline")
+    assert single.verdicts["livelock"] == split.verdicts["livelock"] == "violated"
+    assert split.stopped_by == single.stopped_by is None
+    assert split.exhaustive == single.exhaustive

@@ -166,8 +166,9 @@ class Split:
                 self._collect()
                 continue
             if self._commit(head):
-                stop()  # records what ended the search, if anything did
-                return
+                if not self.complete:
+                    stop()  # records what ended the search
+                return  # done: as in the single search, a reason to stop ends nothing
 
     def _dispatch(self) -> None:
         """Send planned units, oldest first, while a worker is free (see `_waits`)."""
