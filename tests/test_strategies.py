@@ -68,6 +68,7 @@ def test_hypothesis_keeps_its_database_under_dot_rasmodel(tmp_path: Path, monkey
     monkeypatch.chdir(tmp_path)
     rm.check(str(EXAMPLES / "lost_update.py"), strategy="hypothesis", max_executions=50)
     assert (tmp_path / ".rasmodel" / "hypothesis").is_dir()
+    assert not (tmp_path / ".hypothesis").exists()  # nor Hypothesis's other files
 
 
 def test_pct_finds_a_depth_two_bug_that_needs_one_change_point() -> None:

@@ -84,6 +84,21 @@ def _seeded(seed: int) -> Iterator[None]:
             local._hypothesis_global_random = saved_own
 
 
+@contextmanager
+def _home(directory: str) -> Iterator[None]:
+    """Hypothesis's other files (its cache of the constants in the model's source)
+    under `directory` too, not in a `.hypothesis/` of the user's working directory."""
+    from hypothesis import configuration
+
+    slot = "__hypothesis_home_directory"
+    saved = getattr(configuration, slot, None)
+    configuration.set_hypothesis_home_dir(directory)
+    try:
+        yield
+    finally:
+        setattr(configuration, slot, saved)
+
+
 class HypothesisSearch:
     """Runs Hypothesis examples until the budget is spent or `stop()` says so."""
 
@@ -146,7 +161,7 @@ class HypothesisSearch:
 
         # It is run in chunks, with `stop()` asked between them: an example, once
         # begun, must end the same way every time it is run, so it is never cut short.
-        with _seeded(self.seed):
+        with _seeded(self.seed), _home(os.path.join(".rasmodel", "hypothesis")):
             while runs[0] < self.max_executions and not stop():
                 if not chunk(min(CHUNK, self.max_executions - runs[0])):
                     break
