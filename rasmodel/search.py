@@ -334,10 +334,11 @@ class Search:
             hints = ()
         if cache is not None and cache.unkeyed:
             hints += (CACHE_HINT.format(unkeyed=cache.unkeyed, reason=cache.reason),)
-        setting = self._cache_setting(cache)
-        if setting.startswith("off ("):
-            hints += (f"--cache on: {setting[5:-1]}.",)
+        unused = self._cache_unused() if cache is None else None
+        if unused:
+            hints += (f"--cache on: {unused}.",)
         hints += tuple(self.notes)
+        setting = "on" if cache is not None else f"off ({unused})" if unused else "off"
         return Result(
             self.model.name,
             self.model.path or "",
@@ -358,21 +359,22 @@ class Search:
             stopped_by,
             hints,
             frozenset(self.final_states) if self.opts.collect_states else None,
-            self._cache_setting(cache),
+            setting,
         )
 
     def _make_strategy(self) -> Strategy:
         key = f"{self.model.path}:{self.model.name}:{sorted(self.params.items())}"
         return make_strategy(self.opts, self.selection, key)
 
-    def _cache_setting(self, cache: StateCache | None) -> str:
-        if cache is not None:
-            return "on"
-        if self.opts.cache == "on" and self.opts.strategy != "dfs":
-            return f"off (used only by the exhaustive search, not --strategy {self.opts.strategy})"
-        if self.opts.cache == "on" and self.opts.preemption_bound is not None:
-            return "off (not used with a preemption bound)"
-        return "off"
+    def _cache_unused(self) -> str | None:
+        """Why `--cache on` was asked for and not used, if it was."""
+        if self.opts.cache != "on":
+            return None
+        if self.opts.strategy != "dfs":
+            return f"used only by the exhaustive search, not --strategy {self.opts.strategy}"
+        if self.opts.preemption_bound is not None:
+            return "not used with a preemption bound"
+        return None
 
     # ---------------------------------------------------------------- search
     def _stopper(self) -> tuple[Callable[[], bool], list[str]]:
