@@ -6,6 +6,7 @@ import hashlib
 import importlib.util
 import os
 import sys
+from typing import Any
 
 from rasmodel.errors import Location, ModelError, UsageError, describe_exception
 from rasmodel.errors import location_of_traceback as _where
@@ -54,7 +55,38 @@ def models_in(file: str) -> dict[str, Model]:
     return models
 
 
+# The files each model file opened while it was imported (a configuration it reads
+# next to it, say), by the model file's absolute path: a parallel check sends them to
+# workers with the model's source (`parallel.job`).
+OPENED: dict[str, set[str]] = {}
+_recording: list[set[str]] = []  # the set of the import running now, if any
+_hooked = False
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    """Note the files opened for reading during a model's import (an audit hook: it
+    sees `open()` wherever the model calls it)."""
+    if event == "open" and _recording and isinstance(args[0], (str, bytes, os.PathLike)):
+        mode = args[1]
+        if not isinstance(mode, str) or not set(mode) & set("wax+"):
+            _recording[-1].add(os.path.abspath(os.fsdecode(args[0])))
+
+
 def _import(file: str) -> object:
+    global _hooked
+    if not _hooked:  # an audit hook stays for good: one, added once
+        sys.addaudithook(_audit)
+        _hooked = True
+    opened: set[str] = set()
+    _recording.append(opened)
+    try:
+        return _import_module(file)
+    finally:
+        _recording.pop()
+        OPENED[os.path.abspath(file)] = opened
+
+
+def _import_module(file: str) -> object:
     digest = hashlib.sha1(os.path.abspath(file).encode()).hexdigest()[:10]
     name = f"rasmodel_user_{digest}"
     spec = importlib.util.spec_from_file_location(name, file)

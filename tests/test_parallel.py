@@ -194,6 +194,70 @@ def test_the_model_reaches_workers_by_content(tmp_path: Path) -> None:
     assert split.verdicts["is_small"] == "violated"  # 132 > 130 with START = 1
 
 
+READS_DATA = """
+import json, os
+import rasmodel as rm
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(HERE, "conf", "start.json")) as handle:
+    START = json.load(handle)["start"]
+model = rm.Model("reads-data")
+
+@model.build
+def build(env):
+    x = env.var("x", START)
+    if os.environ.get("RASMODEL_TEST_LATE"):
+        open(os.path.join(HERE, "late.txt")).close()
+
+    def p(i):
+        x.value = x.value * 10 + i
+        yield env.pause()
+
+    env.process(p(2), name="a")
+    env.process(p(3), name="b")
+    return x
+
+@model.final
+def is_small(x, params):
+    assert x.value < 130, x.value
+"""
+
+
+def test_files_a_model_opens_when_imported_reach_workers(tmp_path: Path) -> None:
+    """A configuration the model reads next to it when imported is sent with it (a
+    worker has no other way to it); one it opens only while it runs is an error that
+    says so, naming the user's file, not the worker's copy."""
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "start.json").write_text('{"start": 1}')
+    (tmp_path / "late.txt").write_text("")
+    path = str(tmp_path / "reads_data.py")
+    Path(path).write_text(READS_DATA)
+    single = rm.check(path, minimize=False, collect_states=True)
+    (tmp_path / "conf" / "start.json").write_text('{"start": 5}')  # too late: it was sent
+    split = rm.check(path, minimize=False, collect_states=True, jobs=2, cluster="inline")
+    assert _summary(split)[:4] == _summary(single)[:4]
+    assert split.verdicts["is_small"] == "violated"  # 132 > 130 with start 1
+
+
+def test_a_file_opened_while_the_model_runs_is_explained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "start.json").write_text('{"start": 1}')
+    (tmp_path / "late.txt").write_text("")
+    path = tmp_path / "reads_late.py"
+    path.write_text(READS_DATA)
+    monkeypatch.setenv("RASMODEL_TEST_LATE", "1")
+    assert rm.check(str(path), minimize=False).verdicts["is_small"] == "violated"
+    with pytest.raises(rm.ModelError) as raised:
+        rm.check(str(path), jobs=2, cluster="inline", minimize=False)
+    error = raised.value
+    assert "FileNotFoundError" in error.message and "late.txt" in error.message
+    assert error.where is not None and error.where.file == str(path)
+    assert "opened while it was imported" in error.hint
+    assert "rasmodel-" not in str(error) + error.hint
+
+
 def test_sampling_runs_one_shard_per_worker_with_disjoint_seeds() -> None:
     path = str(SPIN / "lost_update.py")
     options = {"params": {"n": 3}, "minimize": False, "max_executions": 40}

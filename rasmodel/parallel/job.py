@@ -11,6 +11,7 @@ from typing import Any
 
 import rasmodel
 from rasmodel.errors import Location, ModelError, UsageError
+from rasmodel.loader import OPENED
 from rasmodel.model import Model
 
 
@@ -26,10 +27,11 @@ class Job:
     names: tuple[str, ...]
     options: Any  # search.Options
     origin: str | None = None  # the model's directory as the user's messages show it
+    data: tuple[tuple[str, bytes], ...] = ()  # other files it opened while imported
 
     @property
     def key(self) -> str:
-        return hashlib.sha1(repr((self.files, self.main)).encode()).hexdigest()[:16]
+        return hashlib.sha1(repr((self.files, self.main, self.data)).encode()).hexdigest()[:16]
 
 
 def job_for(model: Model, params: dict[str, Any], names: list[str], options: Any) -> Job:
@@ -66,7 +68,32 @@ def job_for(model: Model, params: dict[str, Any], names: list[str], options: Any
         tuple(names),
         options,
         _shown(root),
+        _data(main, root, files),
     )
+
+
+DATA_LIMIT = 64 << 20  # bytes of data files a job carries
+
+
+def _data(main: str, root: str, sources: dict[str, str]) -> tuple[tuple[str, bytes], ...]:
+    """The files under the model's directory that it opened while it was imported (a
+    configuration next to it), other than its modules: a worker needs them too."""
+    data = {}
+    for path in sorted(OPENED.get(main, ())):
+        relative = os.path.relpath(path, root)
+        if not path.startswith(root + os.sep) or relative in sources or "__pycache__" in path:
+            continue
+        if os.path.isfile(path):
+            with open(path, "rb") as handle:
+                data[relative] = handle.read()
+    size = sum(len(content) for content in data.values())
+    if size > DATA_LIMIT:
+        raise UsageError(
+            f"the model opened {size >> 20} MiB of files next to it while it was imported "
+            f"({', '.join(sorted(data))}), which --jobs and --cluster would send to every "
+            "worker: keep what the model reads small, or run without --jobs."
+        )
+    return tuple(data.items())
 
 
 def _defined_in(model: Model, path: str) -> str | None:
@@ -84,29 +111,38 @@ def _read(path: str) -> str:
         return handle.read()
 
 
-# per worker process: the models it has loaded, by job key, with their directory
-_LOADED: dict[str, tuple[Model, str]] = {}
+# per worker process: the directory each job was written to, and the models it loaded
+_UNPACKED: dict[str, str] = {}
+_LOADED: dict[str, Model] = {}
 
 
-def model_of(job: Job) -> tuple[Model, str]:
-    """The job's model, written to a private directory (returned too) and loaded once
-    per worker."""
+def unpacked(job: Job) -> str:
+    """The private directory the job's files are written to, once per worker."""
+    root = _UNPACKED.get(job.key)
+    if root is None:
+        root = tempfile.mkdtemp(prefix=f"rasmodel-{job.key}-")
+        files = [(relative, source.encode()) for relative, source in job.files]
+        for relative, content in files + list(job.data):
+            path = os.path.join(root, relative)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as handle:
+                handle.write(content)
+        _UNPACKED[job.key] = root
+    return root
+
+
+def model_of(job: Job) -> Model:
+    """The job's model, loaded from its private directory once per worker."""
     loaded = _LOADED.get(job.key)
     if loaded is not None:
         return loaded
     from rasmodel.loader import models_in
 
-    root = tempfile.mkdtemp(prefix=f"rasmodel-{job.key}-")
-    for relative, source in job.files:
-        path = os.path.join(root, relative)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(source)
-    models = models_in(os.path.join(root, job.main))
+    models = models_in(os.path.join(unpacked(job), job.main))
     chosen = [m for m in models.values() if m.name == job.model_name]
     if not chosen:
         raise ModelError(f"the model file sent to the worker defines no model {job.model_name!r}.")
-    loaded = _LOADED[job.key] = (chosen[0], root)
+    loaded = _LOADED[job.key] = chosen[0]
     return loaded
 
 

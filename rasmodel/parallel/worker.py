@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import pickle
 import threading
 import time
@@ -25,7 +26,7 @@ from rasmodel.explore.units import (
     received,
 )
 from rasmodel.model import Model
-from rasmodel.parallel.job import Job, homed, model_of
+from rasmodel.parallel.job import Job, homed, model_of, unpacked
 from rasmodel.search import Search, make_strategy
 from rasmodel.watchdog import Watchdog
 
@@ -44,7 +45,8 @@ def run_unit(job: Job, payload: bytes) -> bytes:
     with _ONE_AT_A_TIME:  # executions patch SimPy process-wide: one unit per process
         started = time.monotonic()
         try:
-            model, root = model_of(job)
+            root = unpacked(job)
+            model = model_of(job)
             with Watchdog(job.options.step_timeout) as dog:
                 outcome = UnitSearch(model, job, unit, dog.tick).explore_unit()
         except RasmodelError as error:
@@ -62,6 +64,13 @@ def _home(outcome: Outcome, root: str, origin: str | None) -> None:
         kind, message, where, hint = outcome.error
         if where is not None:
             where = dataclasses.replace(where, file=homed(where.file, root, origin))
+        if "FileNotFoundError" in message and root + os.sep in message:
+            hint = (
+                "A worker has only the model file, the modules it imports from its "
+                "directory and the files it opened while it was imported (see "
+                "docs/parallel.md): open data files when the model is imported, keep the "
+                "data in a module next to the model, or run without --jobs/--cluster."
+            )
         outcome.error = (kind, homed(message, root, origin), where, homed(hint, root, origin))
 
 
