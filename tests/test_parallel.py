@@ -282,7 +282,7 @@ def test_the_command_line_takes_jobs() -> None:
     ("arguments", "words"),
     [
         (["--jobs", "0"], "--jobs must be"),
-        (["--jobs", "2", "--cache", "on"], "--cache on is not available"),
+        (["--jobs", "2", "--cache", "on"], "cannot be combined with --jobs"),
     ],
 )
 def test_bad_parallel_options_are_explained(arguments: list[str], words: str) -> None:

@@ -498,7 +498,12 @@ class ParallelSearch(Search):
     def _make_strategy(self) -> Any:
         opts = self.opts
         if opts.cache == "on":
-            raise UsageError("--cache on is not available with --jobs or --cluster yet.")
+            raise UsageError(
+                "--cache on cannot be combined with --jobs or --cluster: the cache is one "
+                "process's memory of the states it explored, which workers do not share. "
+                "Run the cached search in one process (drop --jobs/--cluster), or search "
+                "in parallel without the cache (drop --cache on)."
+            )
         job = job_for(self.model, self.params, self.names, opts)
         jobs = opts.jobs
         cores = os.cpu_count() or 1
