@@ -9,6 +9,7 @@ is kept about an execution is attached as observers (the run itself is one).
 from __future__ import annotations
 
 import enum
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -242,6 +243,7 @@ class _Runner:
         self.limits = limits
         self.choices: list[Choice] = []
         self.properties = _Properties(selection, self.params, self.choices)
+        self.properties.module = sys.modules.get(model.build_fn.__module__)
         self.observers: list[Observer] = [run, *observers, self.properties]
         self.where: list[Location | None] = []
         self.changed: list[tuple[tuple[str, str], ...]] = []
@@ -401,6 +403,7 @@ class _Properties(Observer):
         self.params = params
         self.choices = choices  # the execution's, for the prefix of each violation
         self.system: Any = None
+        self.module: Any = None  # the model's module: its globals are state too
         self.env: Env | None = None
         self.monitors: list[tuple[Property, Monitor]] = [(p, p.monitor()) for p in selection.traces]
         self.watched = watched_kinds(selection)
@@ -415,7 +418,10 @@ class _Properties(Observer):
     def holding(self) -> tuple[Any, ...]:
         """What decides the verdicts still to come, besides the env: the properties
         failed so far, the trace monitors' state, the trace they may read (without
-        step numbers, which reordering changes) and the system the build returned."""
+        step numbers, which reordering changes), the system the build returned, the
+        model's module (a global a finished process set, that a final property
+        reads) and the checks of the invariants and final properties (their
+        closures)."""
         watched = self.watched
         trace = tuple(
             (e.time, e.actor, e.context, e.kind, e.data)
@@ -423,7 +429,8 @@ class _Properties(Observer):
             if watched is None or e.kind in watched
         )
         monitors = tuple((p.name, m) for p, m in self.monitors if p.name not in self.failed)
-        return (tuple(sorted(self.failed)), monitors, trace, self.system)
+        checks = tuple(p.fn for p in (*self.selection.invariants, *self.selection.finals))
+        return (tuple(sorted(self.failed)), monitors, trace, self.system, self.module, checks)
 
     def on_emit(self, event: TraceEvent) -> None:
         for prop, monitor in self.monitors:

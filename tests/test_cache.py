@@ -269,3 +269,72 @@ def test_cross_check_blames_the_cache_for_state_it_cannot_see() -> None:
     assert proc.returncode == 2
     assert "with dpor and the state cache but violated without" in proc.stderr
     assert "Run it again without --cache on" in proc.stderr and "Traceback" not in proc.stderr
+
+
+HIDDEN = ROOT / "tests" / "models" / "cache_hidden"
+# State a review found the key missed (each file's docstring gives the outcomes):
+# the search with the cache must reach the verdicts and final states of plain
+# enumeration, which finds each model's violation.
+HIDDEN_CASES: list[tuple[str, dict[str, Any]]] = [
+    ("global_via_method.py", {}),  # a model-file global changed by a method
+    ("global_after_finish.py", {}),  # ... by a process that ended, read by a final check
+    ("invariant_memory.py", {}),  # ... only an invariant reads and writes
+    ("race_into_global.py", {}),  # ... written or not, by the order of two steps
+    ("package_submodule.py", {}),  # a submodule of a package next to the model
+    ("helper_behind.py", {"where": "class"}),  # a helper module's class attribute,
+    ("helper_behind.py", {"where": "partial"}),  # functools.partial,
+    ("helper_behind.py", {"where": "closure"}),  # closure
+    ("function_attribute.py", {}),  # fn.calls += 1
+    ("lru_cache_state.py", {}),  # what a functools.lru_cache holds
+    ("seeded_random.py", {}),  # a random.Random (a class of C code made at run time)
+    ("negative_zero.py", {}),  # -0.0 is not 0.0
+    ("builtin_by_name.py", {}),  # math.log is not cmath.log
+    ("slots_forms.py", {"form": "string"}),  # __slots__ = "count"
+    ("slots_forms.py", {"form": "mangled"}),  # __slots__ = ("__count",)
+    ("exception_fields.py", {"what": "cause"}),  # an exception's __cause__,
+    ("exception_fields.py", {"what": "errno"}),  # and the fields of its C class
+    ("container_subclass.py", {"kind": "maxlen"}),  # a deque subclass's maxlen
+    ("container_subclass.py", {"kind": "iter"}),  # a list subclass with its own __iter__
+    ("code_on_stack.py", {}),  # the generator's own code object in one of its slots
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "params"), HIDDEN_CASES, ids=[f"{n[:-3]}{sorted(p.values())}" for n, p in HIDDEN_CASES]
+)
+def test_state_the_key_once_missed_is_keyed(name: str, params: dict[str, Any]) -> None:
+    path = str(HIDDEN / name)
+    options: dict[str, Any] = {"params": params, "minimize": False, "collect_states": True}
+    plain = rm.check(path, reduction="none", **options)
+    cached = rm.check(path, cache="on", **options)
+    assert "violated" in plain.verdicts.values()
+    assert _outcome(cached) == _outcome(plain)
+
+
+def test_equal_states_match_whatever_order_the_locals_were_bound_in() -> None:
+    """A generator's locals were keyed in the order its frame's dict listed them,
+    which depends on when they were first read: the second execution of
+    locals_order.py reaches the state of the first and is cut."""
+    result = rm.check(str(HIDDEN / "locals_order.py"), cache="on", minimize=False)
+    assert (result.stats.executions, result.stats.cached) == (1, 1)
+
+
+@pytest.mark.parametrize("spin", [False, True])
+def test_state_too_deep_to_key_is_explored_without_the_cache(spin: bool) -> None:
+    """A chain of 200 objects overflowed the walk (also in the livelock check, which
+    keys states with or without the cache): such a state is not keyed."""
+    path = str(HIDDEN / "deep_chain.py")
+    plain = rm.check(path, params={"spin": spin}, minimize=False)
+    cached = rm.check(path, params={"spin": spin}, cache="on", minimize=False)
+    assert cached.verdicts == plain.verdicts
+    assert cached.stats.unkeyed > 0
+
+
+def test_a_bounded_retry_counted_in_a_global_is_no_livelock() -> None:
+    """The livelock check keys states too: with the retry counter in a model-file
+    global it saw the loop return to a state it had been in, and reported a livelock
+    where the loop ends after `limit` polls."""
+    path = str(HIDDEN / "bounded_retry_global.py")
+    result = rm.check(path, minimize=False)
+    assert result.verdicts["livelock"] != "violated"
+    assert result.verdicts == rm.check(path, params={"where": "var"}, minimize=False).verdicts

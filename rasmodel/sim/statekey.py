@@ -14,11 +14,14 @@ Two things are left out on purpose, as the reduction leaves them out: step numbe
 (reordering independent steps renumbers them) and the footprint of the last step.
 What cannot be keyed (an object of a C type that neither pickles nor exposes its
 state, an unknown frame layout) raises `Unkeyable`: that state is explored without
-the cache. Modules and classes of the model's own (next to its file: not the standard
-library, an installed package or rasmodel) are keyed with their data (a module's
-dict that its helpers change, a class attribute used as a C `static`). State kept
-elsewhere, such as a list in an installed package that the model changes, is not
-seen: `--cache off` for such models (see docs/cache.md).
+the cache, and so does a structure nested too deeply to walk. Modules and classes of
+the model's own (next to its file: not the standard library, an installed package or
+rasmodel) are keyed with everything they hold (a module's dict that its helpers
+change, a class attribute used as a C `static`, a method's globals); the execution
+adds the model's module to every key (`execution._Properties.holding`), so a global
+no live process names is keyed too. State kept elsewhere, such as a list in an
+installed package that the model changes, is not seen: `--cache off` for such
+models (see docs/cache.md).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import functools
 import gc
 import os
 import site
+import struct
 import sys
 import sysconfig
 import types
@@ -88,7 +92,10 @@ class Keying:
         if not self.available:
             raise Unkeyable("this Python's generator frames are not understood")
         walk = _Walk(self, env)
-        return walk.env(last_actor), walk.of(extra)
+        try:
+            return walk.env(last_actor), walk.of(extra)
+        except RecursionError:
+            raise Unkeyable("the state is nested too deeply to key") from None
 
     def names_of(self, code: types.CodeType) -> tuple[str, ...]:
         """The names `code` may load as globals (co_names covers attributes too)."""
@@ -137,8 +144,10 @@ class _Walk:
         kind = type(value)
         if kind in _SCALARS:
             return value
-        if kind is bool or kind is float or kind is complex:
-            return (kind.__name__, value)
+        if kind is bool:
+            return ("bool", value)
+        if kind is float or kind is complex:  # by their bits: -0.0 is not 0.0
+            return (kind.__name__, _bits(value))
         if kind is tuple:
             return ("T", tuple(self.of(v) for v in value))
         fixed = self.fixed.get(id(value))
@@ -175,6 +184,12 @@ class _Walk:
             return (kind.__name__, tuple(self.of(v) for v in _canonical(value)))
         if kind is deque:
             return ("Q", value.maxlen, tuple(self.of(v) for v in value))
+        if kind is staticmethod or kind is classmethod:
+            return (kind.__name__, self.of(value.__func__))
+        if kind is property:
+            return ("property", self.of(value.fget), self.of(value.fset), self.of(value.fdel))
+        if kind is _LRU_WRAPPER:  # what it caches is state (its hits and misses show it)
+            return ("lru", self.of(value.__wrapped__), tuple(value.cache_info()))
         if kind is types.GeneratorType:
             return self._generator(value)
         if kind is types.FunctionType:
@@ -188,8 +203,13 @@ class _Walk:
                 return ("cell",)
         if kind is types.BuiltinFunctionType or kind is types.MethodWrapperType:
             owner = value.__self__
-            bound = None if isinstance(owner, types.ModuleType) else self.of(owner)
-            return ("b", value.__name__, bound)
+            if owner is None or isinstance(owner, types.ModuleType):
+                bound = ("mod", getattr(owner, "__name__", value.__module__))
+            else:
+                bound = self.of(owner)
+            return ("b", value.__qualname__, bound)
+        if kind is types.TracebackType:
+            return ("tb", self.of(value.tb_frame.f_code), value.tb_lineno, self.of(value.tb_next))
         if isinstance(value, Footprint):
             return ("footprint",)
         return self._instance(value)
@@ -201,7 +221,7 @@ class _Walk:
         base = _builtin_base(kind)  # type: ignore[arg-type]
         parts: list[Any] = []
         if base is BaseException:
-            parts.append(("args", self.of(value.args)))
+            parts.append(("exception", self._exception(value)))
         elif base in _CONTAINERS:
             parts.append(("items", self.of(_CONTAINERS[base](value))))
         elif base is not object or (state is None and not slots and kind is not object):
@@ -214,6 +234,22 @@ class _Walk:
             item = getattr(value, name, _UNSET)
             parts.append((name, _UNSET_KEY if item is _UNSET else self.of(item)))
         return ("O", kind.__module__, kind.__qualname__, tuple(parts), self._class_data(kind))
+
+    def _exception(self, error: BaseException) -> Any:
+        """What an exception holds besides its `__dict__`: its args, its chain and
+        traceback, and the fields its C classes keep (`OSError.errno`, ...)."""
+        fields = tuple(
+            (name, self.of(getattr(error, name, _UNSET_KEY)))
+            for name in _c_fields(type(error))  # type: ignore[arg-type]  # classes hash
+        )
+        return (
+            self.of(error.args),
+            self.of(error.__cause__),
+            self.of(error.__context__),
+            error.__suppress_context__,
+            self.of(error.__traceback__),
+            fields,
+        )
 
     def _module(self, module: types.ModuleType) -> Any:
         """A module by name; one of the model's own (not the standard library, an
@@ -242,12 +278,14 @@ class _Walk:
         return tuple(parts)
 
     def _data(self, namespace: Any) -> Any:
-        """The items of a module's or class's namespace that are data, by value (not
-        its functions, classes, modules or rasmodel's objects, such as the Model)."""
+        """The items of a module's or class's namespace, by value: its data, and its
+        functions, classes and modules too (a method's globals, a function's
+        attributes, a closure's cells, a class's attributes, a submodule's data are
+        state its code may change); not the Model and its properties."""
         return tuple(
             (name, self.of(value))
             for name, value in list(namespace.items())
-            if not (name.startswith("__") or isinstance(value, _NOT_DATA) or _ours(value))
+            if not (name.startswith("__") or name in _BOOKKEEPING or _ours(value))
         )
 
     def _reduced(self, value: Any) -> Any:
@@ -269,6 +307,7 @@ class _Walk:
             self.of(fn.__kwdefaults__),
             self.of(fn.__closure__),
             self._globals(code, fn.__globals__),
+            self.of(fn.__dict__) if fn.__dict__ else (),
         )
 
     def _generator(self, gen: types.GeneratorType) -> Any:
@@ -276,7 +315,7 @@ class _Walk:
         frame = gen.gi_frame
         if frame is None:
             return ("gen", self.of(code), "done")
-        names = tuple(frame.f_locals.items())  # materialise the locals first
+        names = sorted(frame.f_locals.items(), key=_first)  # materialised first; by name
         slots = _frame(gen, code)
         return (
             "gen",
@@ -303,25 +342,29 @@ _UNSET = object()
 _UNSET_KEY = ("unset",)
 _HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class created at run time ...
 _IMMUTABLE = 1 << 8  # Py_TPFLAGS_IMMUTABLETYPE: ... unless C code made it (3.10+)
+# A subclass of a container by what the container holds, read with the container's
+# own methods (a subclass's __iter__ may show something else).
 _CONTAINERS: dict[type, Callable[[Any], Any]] = {
-    list: list,
-    tuple: tuple,
+    list: lambda items: list.__getitem__(items, slice(None)),
+    tuple: lambda items: tuple.__getitem__(items, slice(None)),
     dict: lambda d: list(dict.items(d)),
-    set: list,
-    frozenset: list,
-    deque: list,
+    set: lambda items: _canonical(set.copy(items)),
+    frozenset: lambda items: _canonical(frozenset.copy(items)),
+    deque: lambda items: (deque.maxlen.__get__(items), list(deque.__iter__(items))),
 }
-
-
-_NOT_DATA = (
-    types.FunctionType,
+_LRU_WRAPPER = type(functools.lru_cache(None)(len))
+# Fields an exception's C classes keep; the chain and args are keyed on their own.
+_EXCEPTION_SKIP = frozenset(
+    {"__dict__", "__weakref__", "args", "__traceback__", "__cause__", "__context__"}
+    | {"__suppress_context__"}
+)
+_DESCRIPTORS = (types.MemberDescriptorType, types.GetSetDescriptorType)
+_C_METHODS = (
+    types.WrapperDescriptorType,
+    types.MethodDescriptorType,
+    types.ClassMethodDescriptorType,
     types.BuiltinFunctionType,
-    types.ModuleType,
-    type,
-    classmethod,
-    staticmethod,
-    property,
-    functools.partial,
+    types.GetSetDescriptorType,
 )
 _LIBRARIES = ("stdlib", "platstdlib", "purelib", "platlib")
 _INSTALLED = tuple(  # where Python's own modules and installed packages live
@@ -360,9 +403,39 @@ def _canonical(items: set[Any] | frozenset[Any]) -> list[Any]:
 
 
 def _ours(value: Any) -> bool:
-    """One of rasmodel's objects (the Model, a property): configuration, not state;
-    tracked state is keyed from the Env."""
-    return type(value).__module__.partition(".")[0] == "rasmodel"
+    """The Model or one of its properties: configuration, not state (a kernel
+    library object the model made is state, and is keyed)."""
+    return type(value).__module__ in _CONFIGURATION
+
+
+_CONFIGURATION = frozenset({"rasmodel.model", "rasmodel.properties"})
+# Python's own caches in a class: which classes an `isinstance` found a subclass of
+_BOOKKEEPING = frozenset({"_abc_impl"})
+
+
+def _first(item: tuple[str, Any]) -> str:
+    return item[0]
+
+
+def _bits(value: float | complex) -> bytes:
+    """A float or complex number by its bits (-0.0 and 0.0 compare equal)."""
+    if isinstance(value, complex):
+        return struct.pack("<dd", value.real, value.imag)
+    return struct.pack("<d", value)
+
+
+@functools.cache
+def _in_python(klass: type) -> bool:
+    """Defined by a class statement: its instances keep their state in `__dict__` and
+    slots. A class of C code (even one created at run time, as `_random.Random`) has
+    C methods, slot wrappers or fields of its own in its dict."""
+    flags = klass.__flags__
+    if not flags & _HEAPTYPE or flags & _IMMUTABLE:
+        return False
+    for name, value in vars(klass).items():
+        if isinstance(value, _C_METHODS) and name not in ("__dict__", "__weakref__"):
+            return False
+    return True
 
 
 @functools.cache
@@ -370,8 +443,7 @@ def _builtin_base(kind: type) -> type:
     """The first class in `kind`'s MRO that is not defined in Python (`object` for a
     plain class): its instances hold state there that `__dict__` does not show."""
     for klass in kind.__mro__:
-        flags = klass.__flags__
-        if not flags & _HEAPTYPE or flags & _IMMUTABLE:
+        if not _in_python(klass):
             if issubclass(klass, BaseException):
                 return BaseException
             return klass
@@ -380,11 +452,27 @@ def _builtin_base(kind: type) -> type:
 
 @functools.cache
 def _slots(kind: type) -> tuple[str, ...]:
+    """The slots of `kind`'s Python classes, as stored (a private `__x` as `_C__x`;
+    `__slots__` may be one string)."""
     names: list[str] = []
     for klass in kind.__mro__:
-        for name in klass.__dict__.get("__slots__", ()):
-            if name not in ("__dict__", "__weakref__"):
-                names.append(name)
+        if _in_python(klass):
+            for name, value in vars(klass).items():
+                if type(value) is types.MemberDescriptorType:
+                    names.append(name)
+    return tuple(names)
+
+
+@functools.cache
+def _c_fields(kind: type) -> tuple[str, ...]:
+    """The fields the C classes of an exception type keep (`errno`, `filename`,
+    `value`, `code`, ...)."""
+    names: list[str] = []
+    for klass in kind.__mro__:
+        if not _in_python(klass):
+            for name, value in vars(klass).items():
+                if isinstance(value, _DESCRIPTORS) and name not in _EXCEPTION_SKIP:
+                    names.append(name)
     return tuple(names)
 
 
@@ -399,13 +487,12 @@ def _frame(gen: types.GeneratorType, code: types.CodeType) -> list[Any]:
     qualname, then the frame's object and locals dict, function and code, then
     every slot in order)."""
     refs = gc.get_referents(gen)
-    last = -1
-    for index, ref in enumerate(refs):
-        if ref is code:
-            last = index
-    if last <= 0:
+    # The frame's code is the second reference to it (the first is the generator's
+    # own); the slots may hold it too (a local bound to it), so not the last one.
+    found = [index for index, ref in enumerate(refs) if ref is code]
+    if len(found) < 2 or found[0] != 0:
         raise Unkeyable("the generator's frame is laid out in a way rasmodel does not know")
-    return refs[last + 1 :]
+    return refs[found[1] + 1 :]
 
 
 def _frame_layout_ok() -> bool:
