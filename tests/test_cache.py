@@ -72,6 +72,31 @@ def test_one_list_under_two_names_is_not_two_equal_lists() -> None:
     assert _key(_advanced(hold(shared, shared), 1)) != _key(_advanced(hold([1], [1]), 1))
 
 
+def test_an_lru_cache_is_keyed_by_its_entries_and_their_order() -> None:
+    """A cached result can be stale (the function read state that changed since),
+    and a bounded cache evicts by recency: both decide what later calls return."""
+    import functools
+
+    table = {"a": 1, "b": 2}
+
+    @functools.cache
+    def lookup(name: str) -> int:
+        return table[name]
+
+    @functools.lru_cache(maxsize=2)
+    def recent(name: str) -> int:
+        return table[name]
+
+    empty = _key(lookup, recent)
+    lookup("a"), recent("a"), recent("b")
+    filled = _key(lookup, recent)
+    lookup.cache_clear(), recent.cache_clear()
+    table["a"] = 3
+    lookup("a"), recent("b"), recent("a")  # a stale 1 before; the other order
+    assert len({empty, filled, _key(lookup, recent)}) == 3
+    assert _key(recent) != _key(recent.__wrapped__)
+
+
 def test_closures_are_keyed_by_what_they_captured() -> None:
     def guard(limit: int) -> Any:
         return lambda value: value < limit

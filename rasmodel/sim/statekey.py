@@ -188,8 +188,8 @@ class _Walk:
             return (kind.__name__, self.of(value.__func__))
         if kind is property:
             return ("property", self.of(value.fget), self.of(value.fset), self.of(value.fdel))
-        if kind is _LRU_WRAPPER:  # what it caches is state (its hits and misses show it)
-            return ("lru", self.of(value.__wrapped__), tuple(value.cache_info()))
+        if kind is _LRU_WRAPPER:
+            return ("lru", self.of(value.__wrapped__), self._lru_cache(value))
         if kind is types.GeneratorType:
             return self._generator(value)
         if kind is types.FunctionType:
@@ -250,6 +250,22 @@ class _Walk:
             self.of(error.__traceback__),
             fields,
         )
+
+    def _lru_cache(self, wrapper: Any) -> Any:
+        """What a `functools.lru_cache` holds: its counts (`cache_info()` shows them)
+        and its entries, read through the garbage collector's view of the C wrapper
+        (its type, then for a bounded cache each entry's key, result and type in LRU
+        order, then the dict of entries)."""
+        info = wrapper.cache_info()
+        refs = gc.get_referents(wrapper)
+        first = next((i for i, ref in enumerate(refs) if type(ref) is dict), -1)
+        if info.maxsize is None and first >= 0 and len(refs[first]) == info.currsize:
+            return tuple(info), self.of(refs[first])
+        if first == 1 + 3 * info.currsize:  # each entry: key, result, its C type
+            entries = refs[1:first]
+            pairs = zip(entries[0::3], entries[1::3], strict=True)
+            return tuple(info), tuple((self.of(key), self.of(result)) for key, result in pairs)
+        raise Unkeyable("a functools.lru_cache is laid out in a way rasmodel does not know")
 
     def _module(self, module: types.ModuleType) -> Any:
         """A module by name; one of the model's own (not the standard library, an
