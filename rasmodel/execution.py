@@ -149,6 +149,7 @@ class Execution:
     changed: tuple[tuple[tuple[str, str], ...], ...] = ()
     switches: tuple[str | None, ...] = ()  # per step: the model's words for its switch
     notes: tuple[str, ...] = ()  # the model's notes on it (`Env.describe_executions`)
+    trace_read: bool = False  # the model read the trace (`Env.trace`)
 
     @property
     def preemptions(self) -> int:
@@ -297,7 +298,7 @@ class _Runner:
         execution = Execution(
             tuple(self.choices),
             tuple(env.steps),
-            tuple(env.trace),
+            tuple(env.events),
             reason,
             tuple(properties.violations),
             env.snapshot() if complete else None,
@@ -311,6 +312,7 @@ class _Runner:
             tuple(self.changed),
             tuple(self.switches),
             self._notes(env),
+            env.trace_read,
         )
         env.close()
         for observer in self.observers:
@@ -422,10 +424,10 @@ class _Properties(Observer):
         model's module (a global a finished process set, that a final property
         reads) and the checks of the invariants and final properties (their
         closures)."""
-        watched = self.watched
+        watched = None if self.env is not None and self.env.trace_read else self.watched
         trace = tuple(
             (e.time, e.actor, e.context, e.kind, e.data)
-            for e in (self.env.trace if self.env is not None else ())
+            for e in (self.env.events if self.env is not None else ())
             if watched is None or e.kind in watched
         )
         monitors = tuple((p.name, m) for p, m in self.monitors if p.name not in self.failed)
@@ -481,7 +483,7 @@ class _Properties(Observer):
             if prop.name in self.failed or (prop.needs_clean_end and not clean):
                 continue
             message = self._judge(
-                prop.name, step, monitor.at_end, self.env.trace, system, self.params
+                prop.name, step, monitor.at_end, self.env.events, system, self.params
             )
             if message is not None:
                 self._violate(prop.name, message, step)

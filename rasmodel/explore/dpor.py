@@ -41,7 +41,7 @@ from rasmodel.explore.happens_before import ENDS, Access, HappensBefore, indepen
 from rasmodel.explore.path import Branch, Path, Touched
 from rasmodel.explore.wakeup import WakeupNode, WakeupSequence, covered_by_sleep, insert
 from rasmodel.properties import Ordering
-from rasmodel.sim.env import TIMERS_KEY, Env
+from rasmodel.sim.env import EVENTS_KEY, TIMERS_KEY, Env
 from rasmodel.sim.process import Step
 
 _NONE: frozenset[str] = frozenset()
@@ -56,6 +56,7 @@ class Visibility:
     orders: tuple[Ordering, ...] = ()  # orders of emits trace properties depend on
     observed: set[str] = field(default_factory=set)  # keys invariants read
     timers: bool = False  # the order of events scheduled for later matters
+    events: bool = False  # the model reads the trace: the order of every emit matters
 
     @classmethod
     def of(cls, selection: Selection) -> Visibility:
@@ -65,11 +66,14 @@ class Visibility:
 
     def learn(self, execution: Execution) -> bool:
         """Take in what an execution showed is observed; True when that grew."""
-        grown = not execution.observed <= self.observed or (
-            execution.timer_order and not self.timers
+        grown = (
+            not execution.observed <= self.observed
+            or (execution.timer_order and not self.timers)
+            or (execution.trace_read and not self.events)
         )
         self.observed |= execution.observed
         self.timers = self.timers or execution.timer_order
+        self.events = self.events or execution.trace_read
         return grown
 
     def access(self, step: Step) -> Access:
@@ -77,6 +81,8 @@ class Visibility:
         extra = []
         if step.timers and self.timers:
             extra.append(TIMERS_KEY)
+        if step.emits and self.events:
+            extra.append(EVENTS_KEY)
         if step.emits and self.orders:
             emitted = self._emits(step.emits)
             extra.extend(emitted[1])

@@ -53,6 +53,7 @@ from rasmodel.sim.state import Queue, Var, fingerprint
 T = TypeVar("T")
 
 TIMERS_KEY = "@timers"  # the heap of events scheduled for later
+EVENTS_KEY = "@events"  # the trace, read by the model itself (`Env.trace`)
 _serial = attrgetter("serial")
 _NO_KEYS: frozenset[str] = frozenset()
 
@@ -136,6 +137,7 @@ class Env(simpy.Environment):
         self._advancing = False  # processing the events of a time advance
         self._failure: StepFailed | None = None
         self.timer_order = False  # the order of future events was observed (see peek)
+        self.trace_read = False  # the model read the trace (see `trace`)
         self._unhandled: list[Any] = []  # failed events no process took yet
         self.steps: list[Step] = []
 
@@ -254,6 +256,16 @@ class Env(simpy.Environment):
 
     @property
     def trace(self) -> list[TraceEvent]:
+        """The events emitted so far (a copy). A process may read them: that is a
+        read of every emit, so from then on the search keeps every two emits in
+        both orders (less reduction); tracked state (`env.var`) costs less."""
+        self.trace_read = True
+        self.footprint.reads.add(EVENTS_KEY)
+        return list(self._trace)
+
+    @property
+    def events(self) -> list[TraceEvent]:
+        """The trace, for rasmodel's own use (not a read of the model's)."""
         return self._trace
 
     @property

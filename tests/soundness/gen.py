@@ -164,6 +164,7 @@ FEATURE = {
     "waitbool": "wait_until on and/or",
     "waitloop": "wait_until on a changing local",
     "emit": "emit",
+    "tread": "env.trace read by a process",
 }
 
 
@@ -356,6 +357,7 @@ def _engine_op(draw: _Draw, nvars: int, me: str, procs: list[str]) -> Op:
         (2, lambda: ("wait", v, draw.int(0, 2))),
         (2, lambda: ("waitmulti", v, draw.int(0, 2), *_vars(draw, nvars, 2), draw.int(0, 2))),
         (1, lambda: ("flip", v, draw.int(0, 2))),
+        (1, lambda: ("tread", v, draw.pick(KINDS))),
     ]
     total = sum(w for w, _ in table)
     pick = draw.rng.random() * total
@@ -726,6 +728,8 @@ def _render_op(src: _Source, op: Op) -> None:  # noqa: C901 - one branch per ope
     elif name == "emit":
         value = args[1] if args[1] in ("t", "1") else f"{args[1]}.value"
         src(f'env.emit("{args[0]}", v={value})')
+    elif name == "tread":
+        src(f'{args[0]}.value = sum(1 for e in env.trace if e.kind == "{args[1]}")')
     elif name == "qpush":
         src("Q.append(t)")
     elif name == "qpop":
