@@ -207,8 +207,8 @@ def cross_check(model: Model | str, **options: Any) -> Result:
         raise CrossCheckFailed(
             f"--cross-check failed for model {model.name!r}: {'; '.join(differences)}. "
             "Run it again without --cache on: if they agree then, the model keeps state "
-            "where the state cache cannot see it (outside the model's own files: see "
-            "docs/cache.md), so the cache cut executions at states that only looked "
+            "where the state cache cannot see it (docs/cache.md says where it looks), so "
+            "the cache cut executions at states that only looked "
             "explored; keep shared state in env.var or env.queue, or leave the cache off. "
             "If they still differ, the message of that run says what to do."
         )

@@ -321,6 +321,9 @@ HIDDEN_CASES: list[tuple[str, dict[str, Any]]] = [
     ("container_subclass.py", {"kind": "maxlen"}),  # a deque subclass's maxlen
     ("container_subclass.py", {"kind": "iter"}),  # a list subclass with its own __iter__
     ("code_on_stack.py", {}),  # the generator's own code object in one of its slots
+    ("local_import.py", {}),  # a helper module imported in a function body
+    ("enum_member_attribute.py", {}),  # an attribute set on an Enum member
+    ("namespace_package.py", {}),  # a module of a package without __init__.py
 ]
 
 
@@ -363,3 +366,5 @@ def test_a_bounded_retry_counted_in_a_global_is_no_livelock() -> None:
     result = rm.check(path, minimize=False)
     assert result.verdicts["livelock"] != "violated"
     assert result.verdicts == rm.check(path, params={"where": "var"}, minimize=False).verdicts
+    local = rm.check(str(HIDDEN / "bounded_retry_local_import.py"), minimize=False)
+    assert local.verdicts["livelock"] != "violated"  # the counter in a module imported late

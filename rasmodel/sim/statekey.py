@@ -225,7 +225,9 @@ class _Walk:
         elif base in _CONTAINERS:
             parts.append(("items", self.of(_CONTAINERS[base](value))))
         elif base is not object or (state is None and not slots and kind is not object):
-            return ("R", kind.__module__, kind.__qualname__, self._reduced(value))
+            # what it pickles to, and its __dict__ and slots too: a class's own
+            # __reduce__ may leave attributes out (an Enum member pickles as its value)
+            parts.append(("reduced", self._reduced(value)))
         if state is not None:
             parts.extend(
                 (name, self.of(item)) for name, item in state.items() if name not in _ATTR_SKIP
@@ -344,13 +346,16 @@ class _Walk:
 
     def _globals(self, code: types.CodeType, namespace: dict[str, Any]) -> Any:
         """The module globals `code` names, by value (a function there by its code
-        and what it names in turn)."""
+        and what it names in turn), and the model's own modules it imports where it
+        runs (`import helper` in a function body binds no global)."""
         found = []
         for name in self.keying.names_of(code):
             if name in namespace:
                 value = namespace[name]
                 if not isinstance(value, types.ModuleType) or _own_module(value.__name__):
                     found.append((name, self.of(value)))
+            elif name in sys.modules and _own_module(name):
+                found.append((name, self.of(sys.modules[name])))
         return tuple(found)
 
 
@@ -375,11 +380,10 @@ _EXCEPTION_SKIP = frozenset(
     | {"__suppress_context__"}
 )
 _DESCRIPTORS = (types.MemberDescriptorType, types.GetSetDescriptorType)
-_C_METHODS = (
+_C_METHODS = (  # not builtin functions: a Python class may hold one (Enum does)
     types.WrapperDescriptorType,
     types.MethodDescriptorType,
     types.ClassMethodDescriptorType,
-    types.BuiltinFunctionType,
     types.GetSetDescriptorType,
 )
 _LIBRARIES = ("stdlib", "platstdlib", "purelib", "platlib")
@@ -406,7 +410,12 @@ def _own_module(name: str) -> bool:
         return False
     module = sys.modules.get(name)
     file = getattr(module, "__file__", None)
-    return isinstance(file, str) and not os.path.realpath(file).startswith(_INSTALLED)
+    # a namespace package (a directory without __init__.py) has no file, only a path
+    paths = [file] if file is not None else list(getattr(module, "__path__", None) or ())
+    return bool(paths) and all(
+        isinstance(path, str) and not os.path.realpath(path).startswith(_INSTALLED)
+        for path in paths
+    )
 
 
 def _canonical(items: set[Any] | frozenset[Any]) -> list[Any]:

@@ -1,0 +1,3 @@
+"""A helper module that local_import.py only imports inside functions."""
+
+errors = [0]

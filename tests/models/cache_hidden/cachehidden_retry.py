@@ -1,0 +1,3 @@
+"""Retry counter for bounded_retry_local_import.py, imported inside a function."""
+
+tries = [0]
