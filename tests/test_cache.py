@@ -120,6 +120,18 @@ def test_the_cache_changes_no_verdict_and_no_final_state(path: Path) -> None:
         assert cached.cache == "on"
 
 
+SEEDS = sorted(p for p in (ROOT / "models").glob("*.py") if p.name != "sea_common.py")
+
+
+@pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.name)
+def test_the_seed_models_are_keyed(path: Path) -> None:
+    """Every state of the seed models can be keyed: a key that walked into a proxy's
+    class (`types.GenericAlias` forwards `__dict__` to its origin's, which holds a C
+    object) once left them all unkeyed, and the cache silently idle."""
+    result = rm.check(str(path), cache="on", minimize=False, max_executions=20)
+    assert result.stats.keyed > 0 and result.stats.unkeyed == 0
+
+
 def test_the_cache_cuts_runs_at_explored_states() -> None:
     model = str(ROOT / "benchmarks" / "spin" / "lost_update.py")
     off = rm.check(model, params={"n": 4}, minimize=False)

@@ -217,6 +217,8 @@ class _Walk:
     def _instance(self, value: Any) -> Any:
         kind = type(value)
         state = getattr(value, "__dict__", None)
+        if type(state) is not dict:  # a proxy's (types.GenericAlias): its origin's class
+            state = None
         slots = _slots(kind)  # type: ignore[arg-type]  # classes are hashable
         base = _builtin_base(kind)  # type: ignore[arg-type]
         parts: list[Any] = []
