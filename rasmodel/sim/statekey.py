@@ -305,7 +305,7 @@ class _Walk:
         return tuple(
             (name, self.of(value))
             for name, value in list(namespace.items())
-            if not (name.startswith("__") or name in _BOOKKEEPING or _ours(value))
+            if not (_dunder(name) or name in _BOOKKEEPING or _ours(value))
         )
 
     def _reduced(self, value: Any) -> Any:
@@ -438,6 +438,12 @@ def _ours(value: Any) -> bool:
 _CONFIGURATION = frozenset({"rasmodel.model", "rasmodel.properties"})
 # Python's own caches in a class: which classes an `isinstance` found a subclass of
 _BOOKKEEPING = frozenset({"_abc_impl"})
+
+
+def _dunder(name: str) -> bool:
+    """Python's own names (`__name__`, `__builtins__`, `__dict__`): not the model's
+    data; a private `__count` of a module is."""
+    return name.startswith("__") and name.endswith("__")
 
 
 def _first(item: tuple[str, Any]) -> str:
