@@ -150,6 +150,7 @@ class Execution:
     switches: tuple[str | None, ...] = ()  # per step: the model's words for its switch
     notes: tuple[str, ...] = ()  # the model's notes on it (`Env.describe_executions`)
     trace_read: bool = False  # the model read the trace (`Env.trace`)
+    history_read: bool = False  # ... how many steps ran (`Env.step_index`, ...)
 
     @property
     def preemptions(self) -> int:
@@ -313,6 +314,7 @@ class _Runner:
             tuple(self.switches),
             self._notes(env),
             env.trace_read,
+            env.history_read,
         )
         env.close()
         for observer in self.observers:

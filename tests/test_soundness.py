@@ -105,6 +105,7 @@ EXPECTED = {
     "woken_sleeper.py": {"zeroed_only_before_p0": "violated"},
     "short_circuit_guard.py": {"g_waited": "violated"},
     "trace_read_by_process.py": {"reader_saw_the_error": "violated"},
+    "step_index_read.py": {"b_never_first": "violated"},
 }
 
 
@@ -168,6 +169,7 @@ def test_the_trace_check_ignores_what_an_invariant_reads_after_it_was_violated()
         "blocked_reversal_chain.py",
         "blocked_reversal_values_seen.py",
         "trace_read_by_process.py",
+        "step_index_read.py",
     ],
 )
 def test_dpor_explores_every_trace_of_a_model_it_once_missed_a_trace_of(name: str) -> None:

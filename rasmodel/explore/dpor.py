@@ -41,7 +41,7 @@ from rasmodel.explore.happens_before import ENDS, Access, HappensBefore, indepen
 from rasmodel.explore.path import Branch, Path, Touched
 from rasmodel.explore.wakeup import WakeupNode, WakeupSequence, covered_by_sleep, insert
 from rasmodel.properties import Ordering
-from rasmodel.sim.env import EVENTS_KEY, TIMERS_KEY, Env
+from rasmodel.sim.env import EVENTS_KEY, HISTORY_KEY, TIMERS_KEY, Env
 from rasmodel.sim.process import Step
 
 _NONE: frozenset[str] = frozenset()
@@ -57,6 +57,7 @@ class Visibility:
     observed: set[str] = field(default_factory=set)  # keys invariants read
     timers: bool = False  # the order of events scheduled for later matters
     events: bool = False  # the model reads the trace: the order of every emit matters
+    history: bool = False  # the model reads how many steps ran: every order matters
 
     @classmethod
     def of(cls, selection: Selection) -> Visibility:
@@ -70,10 +71,12 @@ class Visibility:
             not execution.observed <= self.observed
             or (execution.timer_order and not self.timers)
             or (execution.trace_read and not self.events)
+            or (execution.history_read and not self.history)
         )
         self.observed |= execution.observed
         self.timers = self.timers or execution.timer_order
         self.events = self.events or execution.trace_read
+        self.history = self.history or execution.history_read
         return grown
 
     def access(self, step: Step) -> Access:
@@ -83,6 +86,8 @@ class Visibility:
             extra.append(TIMERS_KEY)
         if step.emits and self.events:
             extra.append(EVENTS_KEY)
+        if self.history:
+            extra.append(HISTORY_KEY)
         if step.emits and self.orders:
             emitted = self._emits(step.emits)
             extra.extend(emitted[1])

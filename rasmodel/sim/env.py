@@ -54,6 +54,7 @@ T = TypeVar("T")
 
 TIMERS_KEY = "@timers"  # the heap of events scheduled for later
 EVENTS_KEY = "@events"  # the trace, read by the model itself (`Env.trace`)
+HISTORY_KEY = "@history"  # how many steps ran, and which (`Env.step_index`, ...)
 _serial = attrgetter("serial")
 _NO_KEYS: frozenset[str] = frozenset()
 
@@ -138,8 +139,9 @@ class Env(simpy.Environment):
         self._failure: StepFailed | None = None
         self.timer_order = False  # the order of future events was observed (see peek)
         self.trace_read = False  # the model read the trace (see `trace`)
+        self.history_read = False  # ... the steps so far (see `_read_history`)
         self._unhandled: list[Any] = []  # failed events no process took yet
-        self.steps: list[Step] = []
+        self._steps: list[Step] = []
 
     # ----------------------------------------------------------------- model API
     def process(
@@ -274,13 +276,32 @@ class Env(simpy.Environment):
 
     @property
     def step_index(self) -> int:
-        """The index of the running (or last) step; -1 during the build."""
+        """The index of the running (or last) step; -1 during the build. Read in a
+        step, it depends on every step before (see `_read_history`)."""
+        self._read_history()
         return self._step_index
 
     @property
+    def steps(self) -> list[Step]:
+        """The steps so far (for rasmodel; read in a step, see `_read_history`)."""
+        self._read_history()
+        return self._steps
+
+    @property
     def live(self) -> int:
-        """Non-daemon processes that have not finished."""
+        """Non-daemon processes that have not finished (read in a step, see
+        `_read_history`)."""
+        self._read_history()
         return self._live
+
+    def _read_history(self) -> None:
+        """A step (or a guard) that reads how many steps ran, or which, depends on
+        every step: once an execution shows one, every step writes `HISTORY_KEY`
+        (`explore.dpor.Visibility`), which leaves such a model unreduced, and the
+        state cache does not key it. rasmodel's own reads, between steps, are none."""
+        if self._active_proc is not None:
+            self.history_read = True
+            self.footprint.reads.add(HISTORY_KEY)
 
     def run(self, until: Any = None) -> Any:
         raise ModelError(
@@ -345,7 +366,7 @@ class Env(simpy.Environment):
         for event in self._unhandled:
             if not hasattr(event, "_defused"):
                 index = getattr(event, "_rasmodel_cause", -1)
-                actor = self.steps[index].actor if index >= 0 else "build"
+                actor = self._steps[index].actor if index >= 0 else "build"
                 during = f"{describe_event(event)}, which failed and nobody waited for"
                 raise StepFailed(actor, event._value, during)
         self._unhandled.clear()
@@ -415,7 +436,7 @@ class Env(simpy.Environment):
             slack = guard_reads - footprint.reads
             footprint.reads.update(slack)
         writes = footprint.writes
-        self.steps.append(
+        self._steps.append(
             Step(
                 self._step_index,
                 proc._name,

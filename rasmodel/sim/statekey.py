@@ -50,7 +50,7 @@ _ENV_SKIP = frozenset(
     {
         "_hooks",
         "footprint",
-        "steps",
+        "_steps",
         "_step_index",
         "_trace",
         "_eid",
@@ -91,6 +91,8 @@ class Keying:
         `Unkeyable`."""
         if not self.available:
             raise Unkeyable("this Python's generator frames are not understood")
+        if getattr(env, "history_read", False):  # its history is its state
+            raise Unkeyable("the model reads env.step_index, env.steps or env.live")
         walk = _Walk(self, env)
         try:
             return walk.env(last_actor), walk.of(extra)

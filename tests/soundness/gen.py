@@ -165,6 +165,7 @@ FEATURE = {
     "waitloop": "wait_until on a changing local",
     "emit": "emit",
     "tread": "env.trace read by a process",
+    "hread": "env.step_index or env.live read by a process",
 }
 
 
@@ -358,6 +359,7 @@ def _engine_op(draw: _Draw, nvars: int, me: str, procs: list[str]) -> Op:
         (2, lambda: ("waitmulti", v, draw.int(0, 2), *_vars(draw, nvars, 2), draw.int(0, 2))),
         (1, lambda: ("flip", v, draw.int(0, 2))),
         (1, lambda: ("tread", v, draw.pick(KINDS))),
+        (1, lambda: ("hread", v, draw.pick(("step_index", "live")), draw.int(1, 3))),
     ]
     total = sum(w for w, _ in table)
     pick = draw.rng.random() * total
@@ -730,6 +732,8 @@ def _render_op(src: _Source, op: Op) -> None:  # noqa: C901 - one branch per ope
         src(f'env.emit("{args[0]}", v={value})')
     elif name == "tread":
         src(f'{args[0]}.value = sum(1 for e in env.trace if e.kind == "{args[1]}")')
+    elif name == "hread":
+        src(f"{args[0]}.value = int(env.{args[1]} < {args[2]})")
     elif name == "qpush":
         src("Q.append(t)")
     elif name == "qpop":
