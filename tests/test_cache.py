@@ -142,7 +142,7 @@ def test_the_cache_cuts_runs_at_explored_states() -> None:
 
 
 UNKEYABLE = """
-import threading
+import select
 import rasmodel as rm
 
 model = rm.Model("unkeyable")
@@ -153,11 +153,11 @@ def build(env):
     x = env.var("x", 0)
 
     def worker():
-        lock = threading.Lock()  # a C object with no state to key
+        poller = select.poll()  # a C object that neither pickles nor shows its state
         for _ in range(2):
             x.value += 1
             yield env.pause()
-        del lock
+        del poller
 
     env.process(worker(), name="a")
     env.process(worker(), name="b")
@@ -380,3 +380,40 @@ def test_a_bounded_retry_counted_in_a_global_is_no_livelock() -> None:
     assert result.verdicts == rm.check(path, params={"where": "var"}, minimize=False).verdicts
     local = rm.check(str(HIDDEN / "bounded_retry_local_import.py"), minimize=False)
     assert local.verdicts["livelock"] != "violated"  # the counter in a module imported late
+
+
+MODULE_OBJECTS = """
+import logging
+import sys
+import threading
+
+import rasmodel as rm
+
+log = logging.getLogger(__name__)
+LOCK = threading.Lock()
+OUT = sys.stderr
+model = rm.Model("spins-with-a-logger")
+
+
+@model.build
+def build(env):
+    flag = env.var("flag", 0)
+
+    def spinner():
+        while flag.value == 0:
+            yield env.pause("poll")
+
+    env.process(spinner(), name="spinner")
+    return flag
+"""
+
+
+def test_a_lock_a_logger_and_a_stream_at_module_level_are_keyed(tmp_path: Path) -> None:
+    """The model's module is part of every key (the livelock check keys states too):
+    a lock, a logger or sys.stderr there must not leave the states unkeyed, which
+    would turn this real livelock into a bounded search."""
+    path = tmp_path / "module_objects.py"
+    path.write_text(MODULE_OBJECTS)
+    assert rm.check(str(path), minimize=False).verdicts["livelock"] == "violated"
+    cached = rm.check(str(path), minimize=False, cache="on", max_depth=50)
+    assert cached.stats.keyed > 0 and cached.stats.unkeyed == 0

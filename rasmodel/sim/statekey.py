@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import functools
 import gc
+import logging
 import os
 import site
 import struct
 import sys
 import sysconfig
+import threading
 import types
 from collections import deque
 from collections.abc import Callable, Hashable
@@ -192,6 +194,12 @@ class _Walk:
             return ("property", self.of(value.fget), self.of(value.fset), self.of(value.fdel))
         if kind is _LRU_WRAPPER:
             return ("lru", self.of(value.__wrapped__), self._lru_cache(value))
+        if kind in _LOCKS:  # a real lock (at module level, say): whether it is held
+            return ("lock", repr(value).split(" at 0x")[0])  # held or not, how often
+        if isinstance(value, logging.Logger):  # where it writes is not the model's state
+            return ("logger", value.name, value.level, value.disabled, value.propagate)
+        if value is sys.stdout or value is sys.stderr or value is sys.stdin:
+            return ("stream", value.name if hasattr(value, "name") else id(value))
         if kind is types.GeneratorType:
             return self._generator(value)
         if kind is types.FunctionType:
@@ -378,6 +386,7 @@ _CONTAINERS: dict[type, Callable[[Any], Any]] = {
     deque: lambda items: (deque.maxlen.__get__(items), list(deque.__iter__(items))),
 }
 _LRU_WRAPPER = type(functools.lru_cache(None)(len))
+_LOCKS = frozenset({type(threading.Lock()), type(threading.RLock())})
 # Fields an exception's C classes keep; the chain and args are keyed on their own.
 _EXCEPTION_SKIP = frozenset(
     {"__dict__", "__weakref__", "args", "__traceback__", "__cause__", "__context__"}
