@@ -419,14 +419,16 @@ class _Properties(Observer):
         if self.selection.invariants:
             self.check_invariants(step.index)
 
-    def holding(self) -> tuple[Any, ...]:
+    def holding(self, whole_trace: bool = False) -> tuple[Any, ...]:
         """What decides the verdicts still to come, besides the env: the properties
         failed so far, the trace monitors' state, the trace they may read (without
-        step numbers, which reordering changes), the system the build returned, the
+        step numbers, which reordering changes; all of it with `whole_trace` or once
+        the model read it), the system the build returned, the
         model's module (a global a finished process set, that a final property
         reads) and the checks of the invariants and final properties (their
         closures)."""
-        watched = None if self.env is not None and self.env.trace_read else self.watched
+        read = whole_trace or (self.env is not None and self.env.trace_read)
+        watched = None if read else self.watched
         trace = tuple(
             (e.time, e.actor, e.context, e.kind, e.data)
             for e in (self.env.events if self.env is not None else ())

@@ -25,7 +25,7 @@ from rasmodel.execution import (
     Violation,
     execute,
 )
-from rasmodel.explore.cache import StateCache
+from rasmodel.explore.cache import Learned, StateCache
 from rasmodel.explore.cycles import Cycles, FairRun
 from rasmodel.explore.determinism import Deterministic
 from rasmodel.explore.dfs import DepthFirst
@@ -653,8 +653,10 @@ def make_strategy(opts: Options, selection: Selection, key: str = "") -> Strateg
     if opts.strategy == "hypothesis":
         return HypothesisSearch(seed=opts.seed, max_executions=budget, key=key)
 
+    learned = Learned()  # shared by the caches of the search's restarts
+
     def cache() -> StateCache | None:  # the path drops it under a preemption bound
-        return StateCache() if opts.cache == "on" else None
+        return StateCache(learned) if opts.cache == "on" else None
 
     if opts.reduction == "none":
         return DepthFirst(

@@ -336,6 +336,7 @@ HIDDEN_CASES: list[tuple[str, dict[str, Any]]] = [
     ("local_import.py", {}),  # a helper module imported in a function body
     ("enum_member_attribute.py", {}),  # an attribute set on an Enum member
     ("namespace_package.py", {}),  # a module of a package without __init__.py
+    ("trace_read_order.py", {}),  # the order of emits a process reads in env.trace
 ]
 
 

@@ -22,7 +22,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from rasmodel.execution import CacheHit
+from rasmodel.execution import CacheHit, Execution
 from rasmodel.sim.env import Env
 from rasmodel.sim.statekey import Keying, Unkeyable
 
@@ -40,10 +40,20 @@ class Entry:
         return self.done and self.sleep <= sleep and self.depth <= depth
 
 
+@dataclass
+class Learned:
+    """What the executions of a search showed the keys must hold, shared by the
+    caches of its restarts."""
+
+    whole_trace: bool = False  # the model reads env.trace: every emit is state
+
+
 class StateCache:
     """The states a search explored, by key."""
 
-    def __init__(self) -> None:
+    def __init__(self, learned: Learned | None = None) -> None:
+        self.learned = learned if learned is not None else Learned()
+        self.whole_trace = self.learned.whole_trace  # as this cache keys states
         self.keying = Keying()
         self.entries: dict[Hashable, list[Entry]] = {}
         self.key_of: Callable[[], Hashable] | None = None  # the current execution's
@@ -51,10 +61,18 @@ class StateCache:
         self.unkeyed = 0  # and those it could not key
         self.reason = "" if self.keying.available else "this Python is not CPython 3.11+"
 
-    def attach(self, env: Env, holding: Callable[[], Any]) -> None:
+    def attach(self, env: Env, holding: Callable[..., Any]) -> None:
         """The execution about to run: its states are keyed from `env` and `holding`."""
-        keying = self.keying
-        self.key_of = lambda: keying.key(env, holding())
+        keying, whole = self.keying, self.whole_trace
+        self.key_of = lambda: keying.key(env, holding(whole))
+
+    def learn(self, execution: Execution) -> bool:
+        """Take in what `execution` showed; True when the states keyed so far left
+        out something it showed to matter (the search must start over)."""
+        if execution.trace_read and not self.whole_trace:
+            self.learned.whole_trace = True  # the next cache keys the whole trace
+            return True
+        return False
 
     def visit(self, sleep: frozenset[str], depth: int) -> Entry | None:
         """Look the current state up before a new scheduling point: raise `CacheHit`

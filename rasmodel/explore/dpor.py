@@ -169,7 +169,6 @@ class DporPath(Path):
         self.kept_pos = 0
         self.analysed = 0  # executions whose races were analysed
         self.order: HappensBefore | None = None  # the last one's, for its prefix
-        self.restart = False  # the search must start over (see `finished`)
         self.exported: list[Reversal] = []  # reversals below `floor` (explore.units)
 
     # ------------------------------------------------------------ scheduling
@@ -331,6 +330,9 @@ class DporPath(Path):
         `env.peek()`), the accesses of this execution are rebuilt with them if it is
         the first; otherwise earlier executions were analysed without them, and the
         search starts over (`restart`)."""
+        super().on_end(execution)
+        if self.restart:
+            return
         if self.visibility.learn(execution):
             if self.analysed:
                 self.restart = True

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rasmodel.choices import CHOOSE, RUN, Point
-from rasmodel.execution import Run
+from rasmodel.execution import Execution, Run
 from rasmodel.explore.cache import Entry, StateCache
 from rasmodel.explore.strategy import diverged
 from rasmodel.sim.env import Env
@@ -82,6 +82,7 @@ class Path(Run):
         self.pos = 0
         self.limited = False
         self.cache = cache if bound is None else None  # see `explore.cache`
+        self.restart = False  # the search must start over (see `on_end`)
         self.depth = 0  # steps of the current execution so far
         # Branches below `floor` are fixed: the search is one unit of a split search
         # (see `explore.units`), the subtree below them from where the path stands.
@@ -177,6 +178,13 @@ class Path(Run):
                 f"the step of {step.actor} ({step.label}) changed: {what}",
                 env.processes[step.actor].suspended_at(),
             )
+
+    def on_end(self, execution: Execution) -> None:
+        """The states cached so far left out something this execution showed to
+        matter (the model read the whole trace): start over with a cache that keys
+        it (`StateCache.learn`)."""
+        if self.cache is not None and self.cache.learn(execution):
+            self.restart = True
 
     # ------------------------------------------------------------ backtrack
     def backtrack(self) -> bool:
