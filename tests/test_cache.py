@@ -418,3 +418,14 @@ def test_a_lock_a_logger_and_a_stream_at_module_level_are_keyed(tmp_path: Path) 
     assert rm.check(str(path), minimize=False).verdicts["livelock"] == "violated"
     cached = rm.check(str(path), minimize=False, cache="on", max_depth=50)
     assert cached.stats.keyed > 0 and cached.stats.unkeyed == 0
+
+
+def test_a_model_that_reads_its_history_is_searched_without_the_cache() -> None:
+    """`env.step_index` makes how many steps ran part of the state, which no key
+    holds: once an execution reads it, the search starts over without keying (a
+    state keyed before the read could have been cut at one with another count)."""
+    path = str(ROOT / "tests" / "models" / "soundness" / "step_index_read.py")
+    options: dict[str, Any] = {"minimize": False, "collect_states": True}
+    cached = rm.check(path, cache="on", **options)
+    assert _outcome(cached) == _outcome(rm.check(path, reduction="none", **options))
+    assert cached.stats.cached == 0 and cached.stats.keyed == 0 and cached.stats.unkeyed > 0

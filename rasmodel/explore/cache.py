@@ -46,6 +46,7 @@ class Learned:
     caches of its restarts."""
 
     whole_trace: bool = False  # the model reads env.trace: every emit is state
+    history: bool = False  # it reads env.step_index (or .steps, .live): no key holds
 
 
 class StateCache:
@@ -69,8 +70,12 @@ class StateCache:
     def learn(self, execution: Execution) -> bool:
         """Take in what `execution` showed; True when the states keyed so far left
         out something it showed to matter (the search must start over)."""
+        learned = self.learned
+        if execution.history_read and not learned.history:
+            learned.history = True  # the next cache keys nothing
+            return True
         if execution.trace_read and not self.whole_trace:
-            self.learned.whole_trace = True  # the next cache keys the whole trace
+            learned.whole_trace = True  # the next cache keys the whole trace
             return True
         return False
 
@@ -79,6 +84,10 @@ class StateCache:
         when an entry covers it, else record and return this visit's entry (None when
         the state cannot be keyed)."""
         if self.key_of is None or not self.keying.available:
+            return None
+        if self.learned.history:  # every step so far is part of the state
+            self.unkeyed += 1
+            self.reason = "the model reads env.step_index, env.steps or env.live"
             return None
         try:
             key = self.key_of()
