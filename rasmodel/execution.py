@@ -450,15 +450,23 @@ class _Properties(Observer):
                     self._violate(prop.name, message, event.step)
 
     def check_invariants(self, step: int) -> None:
-        reads = self.env.footprint.reads if self.env is not None else None
+        env = self.env
+        reads = env.footprint.reads if env is not None else None
         if reads is not None:
             reads.clear()
-        for prop in self.selection.invariants:
-            if prop.name not in self.failed:
-                assert prop.fn is not None
-                message = self._judge(prop.name, step, judge, prop.fn, self.system, self.params)
-                if message is not None:
-                    self._violate(prop.name, message, step, frozenset(reads or ()))
+        if env is not None:
+            env.observing = True  # what they read of the history is a read too
+        try:
+            for prop in self.selection.invariants:
+                if prop.name not in self.failed:
+                    assert prop.fn is not None
+                    fn, system, params = prop.fn, self.system, self.params
+                    message = self._judge(prop.name, step, judge, fn, system, params)
+                    if message is not None:
+                        self._violate(prop.name, message, step, frozenset(reads or ()))
+        finally:
+            if env is not None:
+                env.observing = False
         if reads:
             self.observed |= reads
 

@@ -60,8 +60,13 @@ class Model:
     ) -> Any:
         """`fn(system, params, trace)`, checked at the end of every complete execution.
 
-        `reads` names the emitted kinds the function looks at; the reduction then
-        orders only those emits (by default every emit is assumed to matter)."""
+        `trace` is the list of emitted events (dicts: `step`, `time`, `actor`,
+        `context`, `kind`, `data`), in order. `reads` names the emitted kinds the
+        function looks at; the reduction then orders only those emits (by default
+        every emit is assumed to matter). A `step` number says where an event was
+        emitted in this execution, for messages: the reduction may run independent
+        steps in another order, which renumbers them, so a verdict must not depend
+        on it (the order of the list is what the reduction keeps)."""
         kinds = frozenset(reads) if reads is not None else None
         return self._register(Kind.TRACE, fn, name, kinds)
 

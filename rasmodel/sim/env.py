@@ -140,6 +140,7 @@ class Env(simpy.Environment):
         self.timer_order = False  # the order of future events was observed (see peek)
         self.trace_read = False  # the model read the trace (see `trace`)
         self.history_read = False  # ... the steps so far (see `_read_history`)
+        self.observing = False  # the invariants are being checked (their reads count)
         self._unhandled: list[Any] = []  # failed events no process took yet
         self._steps: list[Step] = []
 
@@ -258,11 +259,13 @@ class Env(simpy.Environment):
 
     @property
     def trace(self) -> list[TraceEvent]:
-        """The events emitted so far (a copy). A process may read them: that is a
-        read of every emit, so from then on the search keeps every two emits in
-        both orders (less reduction); tracked state (`env.var`) costs less."""
+        """The events emitted so far (a copy). A process may read them, but each
+        carries its step number, which every step before it decides: such a model
+        is searched without reduction (see `_read_history`); tracked state
+        (`env.var`) costs less."""
         self.trace_read = True
         self.footprint.reads.add(EVENTS_KEY)
+        self._read_history()
         return list(self._trace)
 
     @property
@@ -298,8 +301,9 @@ class Env(simpy.Environment):
         """A step (or a guard) that reads how many steps ran, or which, depends on
         every step: once an execution shows one, every step writes `HISTORY_KEY`
         (`explore.dpor.Visibility`), which leaves such a model unreduced, and the
-        state cache does not key it. rasmodel's own reads, between steps, are none."""
-        if self._active_proc is not None:
+        state cache does not key it. rasmodel's own reads, between steps, are none;
+        an invariant's are (`observing`)."""
+        if self._active_proc is not None or self.observing:
             self.history_read = True
             self.footprint.reads.add(HISTORY_KEY)
 
@@ -457,8 +461,8 @@ class Env(simpy.Environment):
         )
         if self._failure is not None:
             raise self._failure
-        if self._guarded and writes:
-            self._mark_stale(frozenset(writes))
+        if self._guarded:
+            self._mark_stale(self._changed(writes, footprint))
 
     def _finish(self, proc: Process, ok: bool, value: Any) -> None:
         """The process returned (or raised): its event triggers, and whoever joined it
@@ -591,6 +595,17 @@ class Env(simpy.Environment):
         proc = self._processes.get(name) if name is not None else None
         guard = proc._guard if proc is not None else None
         return guard.seen if guard is not None else frozenset()
+
+    @staticmethod
+    def _changed(writes: set[str], footprint: Footprint) -> frozenset[str]:
+        """What a step changed that a guard may have read: its writes, the trace if
+        it emitted, the timers if it scheduled one, and the history (every step)."""
+        changed = {HISTORY_KEY, *writes}
+        if footprint.emits:
+            changed.add(EVENTS_KEY)
+        if footprint.timers:
+            changed.add(TIMERS_KEY)
+        return frozenset(changed)
 
     def _mark_stale(self, writes: frozenset[str] | set[str]) -> None:
         for proc in self._guarded.values():
@@ -829,7 +844,10 @@ class Process(simpy.Process):
 
     @property
     def target(self) -> Any:
+        """What the process waits for, which each of its steps changes: a read of
+        its history (see `Env._read_history`)."""
         self.env.footprint.reads.add(self.key)
+        self.env._read_history()
         return self._target
 
     def _desc(self) -> str:
@@ -1134,9 +1152,11 @@ class _ResourceList:
             return self
         value = resource.__dict__[self.slot]
         key = resource._rasmodel_key
-        if key is None or resource._env._resource_depth:
+        if key is None:
             return value
-        resource._env.footprint.reads.add(key)
+        resource._env.footprint.reads.add(key)  # in SimPy's code too: a filter may
+        if resource._env._resource_depth:  # read another resource's list
+            return value
         return _ReadOnlyList(value)
 
     def __set__(self, resource: Any, value: Any) -> None:

@@ -285,7 +285,8 @@ class _Walk:
         """A module by name; one of the model's own (not the standard library, an
         installed package or rasmodel) with its data too: a helper module's dict
         that its functions change is state no process holds."""
-        if not _own_module(module.__name__):
+        made = sys.modules.get(module.__name__) is not module  # a namespace made at run time
+        if not made and not _own_module(module.__name__):
             return ("mod", module.__name__)
         index = self.memo.get(id(module))
         if index is not None:
