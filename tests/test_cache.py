@@ -337,6 +337,8 @@ HIDDEN_CASES: list[tuple[str, dict[str, Any]]] = [
     ("enum_member_attribute.py", {}),  # an attribute set on an Enum member
     ("namespace_package.py", {}),  # a module of a package without __init__.py
     ("trace_read_order.py", {}),  # the order of emits a process reads in env.trace
+    ("final_reads_trace.py", {}),  # ... a final property reads there
+    ("runtime_module.py", {}),  # a types.ModuleType made at run time, as a namespace
 ]
 
 

@@ -106,6 +106,15 @@ EXPECTED = {
     "short_circuit_guard.py": {"g_waited": "violated"},
     "trace_read_by_process.py": {"reader_saw_the_error": "violated"},
     "step_index_read.py": {"b_never_first": "violated"},
+    "trace_step_number.py": {"emitted_first": "violated"},
+    "process_target_read.py": {"b_started_first": "violated"},
+    "process_target_guard.py": {"deadlock": "holds"},
+    "process_target_invariant.py": {"not_one_after_x": "violated"},
+    "guard_reads_trace.py": {"deadlock": "holds", "assertion": "violated"},
+    "guard_reads_peek.py": {"deadlock": "holds", "assertion": "violated"},
+    "filter_reads_other_store.py": {"deadlock": "violated"},
+    "invariant_reads_live.py": {"b_outlives_x": "violated"},
+    "guard_reads_live.py": {"deadlock": "holds"},
 }
 
 
