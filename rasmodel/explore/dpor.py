@@ -93,7 +93,8 @@ class Visibility:
             extra.extend(emitted[1])
             if emitted[0]:
                 reads = reads.union(emitted[0])
-        if self.observed and not writes.isdisjoint(self.observed):
+        observed = self.observed  # invariants read these (the timers, say)
+        if observed and not (writes.isdisjoint(observed) and observed.isdisjoint(extra)):
             extra.append(VISIBLE_KEY)
         if step.failed:
             extra.append(ENDS)  # see `wakeup.WakeupSequence.after`

@@ -11,6 +11,7 @@ fingerprint them.
 from __future__ import annotations
 
 import dataclasses
+import struct
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any, Generic, TypeVar
@@ -30,9 +31,11 @@ def fingerprint(value: Any) -> Any:
     replaced by their name or type, so storing them in tracked state does not read as
     nondeterminism.
     """
+    if type(value) is float and value != value:  # NaN: its hash is its identity
+        return ("nan", struct.pack("<d", value))
     if isinstance(value, _SCALARS):
         return value
-    if type(value) is tuple and all(isinstance(v, _SCALARS) for v in value):
+    if type(value) is tuple and all(_plain(v) for v in value):
         return value  # the common case, without recursion
     if isinstance(value, (tuple, list, deque)):
         return tuple(fingerprint(v) for v in value)
@@ -53,6 +56,11 @@ def fingerprint(value: Any) -> Any:
     except TypeError:
         return repr(value)
     return value
+
+
+def _plain(value: Any) -> bool:
+    """A scalar that is its own image (not a NaN)."""
+    return isinstance(value, _SCALARS) and (type(value) is not float or value == value)
 
 
 class Var(Generic[T]):
@@ -88,7 +96,9 @@ class Var(Generic[T]):
 
     def snapshot(self) -> Any:
         value = self._value
-        return value if type(value) in _SCALAR_TYPES else fingerprint(value)
+        if type(value) in _SCALAR_TYPES and value == value:  # not a NaN
+            return value
+        return fingerprint(value)
 
     def shown(self) -> str:
         """The value for a report (not a read: no footprint)."""
