@@ -486,11 +486,15 @@ class _Properties(Observer):
         if not clean and "deadlock" in self.selection.builtins:
             self._violate("deadlock", "; ".join(map(str, blocked)), step)
         if clean:
-            for prop in self.selection.finals:
-                assert prop.fn is not None
-                message = self._judge(prop.name, step, judge, prop.fn, system, self.params)
-                if message is not None:
-                    self._violate(prop.name, message, step)
+            self.env.observing = True  # what they read of the history is a read too
+            try:
+                for prop in self.selection.finals:
+                    assert prop.fn is not None
+                    message = self._judge(prop.name, step, judge, prop.fn, system, self.params)
+                    if message is not None:
+                        self._violate(prop.name, message, step)
+            finally:
+                self.env.observing = False
         for prop, monitor in self.monitors:
             if prop.name in self.failed or (prop.needs_clean_end and not clean):
                 continue

@@ -117,6 +117,10 @@ EXPECTED = {
     "guard_reads_live.py": {"deadlock": "holds"},
     "nan_value.py": {"deadlock": "holds", "assertion": "holds"},  # no false nondeterminism
     "invariant_reads_peek.py": {"timer_before_x": "violated"},
+    "final_reads_steps.py": {"a_was_step_0": "violated"},
+    "callback_reads_step_index.py": {"a_triggered_first": "violated"},
+    "complex_nan_value.py": {"deadlock": "holds", "assertion": "holds"},
+    "process_table_read.py": {"procs": "violated"},
 }
 
 

@@ -26,7 +26,7 @@ speed, never orders.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from heapq import heappop
 from operator import attrgetter
@@ -274,8 +274,11 @@ class Env(simpy.Environment):
         return self._trace
 
     @property
-    def processes(self) -> dict[str, Process]:
-        return self._processes
+    def processes(self) -> Mapping[str, Process]:
+        """The processes by name. Looking one up is no read (what it does is); which
+        processes there are, in a step, is a read of the history (see
+        `_read_history`)."""
+        return _ProcessTable(self)
 
     @property
     def step_index(self) -> int:
@@ -302,8 +305,8 @@ class Env(simpy.Environment):
         every step: once an execution shows one, every step writes `HISTORY_KEY`
         (`explore.dpor.Visibility`), which leaves such a model unreduced, and the
         state cache does not key it. rasmodel's own reads, between steps, are none;
-        an invariant's are (`observing`)."""
-        if self._active_proc is not None or self.observing:
+        a callback's, an invariant's or a final property's are (`observing`)."""
+        if self._active_proc is not None or self._owner is not None or self.observing:
             self.history_read = True
             self.footprint.reads.add(HISTORY_KEY)
 
@@ -658,7 +661,9 @@ class Env(simpy.Environment):
                 proc._generator.close()
 
     def live_processes(self) -> list[Process]:
-        """Processes that have not finished, in creation order."""
+        """Processes that have not finished, in creation order (in a step, a read
+        of the history: see `_read_history`)."""
+        self._read_history()
         return [p for p in self._processes.values() if p._value is PENDING]
 
     def snapshot(self) -> tuple[Any, ...]:
@@ -923,7 +928,9 @@ class Process(simpy.Process):
         return suspended_at(self._generator)
 
     def waiting_for(self) -> str:
-        """What the process is blocked on, in words, for deadlock reports."""
+        """What the process is blocked on, in words, for deadlock reports (in a
+        step, a read of the history: see `Env._read_history`)."""
+        self.env._read_history()
         target = self._target
         words = describe_event(target)
         if isinstance(target, WaitUntil) and target.explain is not None:
@@ -1137,6 +1144,29 @@ class _ReadOnlyList(list[Any]):
 
     append = extend = insert = remove = pop = clear = sort = reverse = _refuse
     __setitem__ = __delitem__ = __iadd__ = _refuse
+
+
+class _ProcessTable(Mapping[str, "Process"]):
+    """`Env.processes`: a process by its name, and the names there are (which steps
+    created them: the history)."""
+
+    def __init__(self, env: Env) -> None:
+        self._env = env
+
+    def __getitem__(self, name: str) -> Process:
+        return self._env._processes[name]
+
+    def __iter__(self) -> Iterator[str]:
+        self._env._read_history()
+        return iter(self._env._processes)
+
+    def __len__(self) -> int:
+        self._env._read_history()
+        return len(self._env._processes)
+
+    def __contains__(self, name: object) -> bool:
+        self._env._read_history()
+        return name in self._env._processes
 
 
 class _ResourceList:

@@ -11,6 +11,7 @@ fingerprint them.
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import struct
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -33,6 +34,8 @@ def fingerprint(value: Any) -> Any:
     """
     if type(value) is float and value != value:  # NaN: its hash is its identity
         return ("nan", struct.pack("<d", value))
+    if isinstance(value, (complex, decimal.Decimal)) and _nan(value):
+        return ("nan", type(value).__name__, repr(value))
     if isinstance(value, _SCALARS):
         return value
     if type(value) is tuple and all(_plain(v) for v in value):
@@ -56,6 +59,14 @@ def fingerprint(value: Any) -> Any:
     except TypeError:
         return repr(value)
     return value
+
+
+def _nan(value: complex | decimal.Decimal) -> bool:
+    """A NaN (a signalling Decimal NaN raises when compared)."""
+    try:
+        return bool(value != value)
+    except decimal.InvalidOperation:
+        return True
 
 
 def _plain(value: Any) -> bool:
@@ -105,6 +116,8 @@ class Var(Generic[T]):
         return repr(self._value)
 
     def __repr__(self) -> str:
+        """`Var('x', 1)`; shows the value, so a read of the var (`shown` is not)."""
+        self._reads.add(self.key)
         return f"Var({self.key!r}, {self._value!r})"
 
 
