@@ -362,7 +362,7 @@ def test_equal_states_match_whatever_order_the_locals_were_bound_in() -> None:
     assert (result.stats.executions, result.stats.cached) == (1, 1)
 
 
-@pytest.mark.parametrize("spin", [False, True])
+@pytest.mark.parametrize("spin", [False, pytest.param(True, marks=pytest.mark.slow)])
 def test_state_too_deep_to_key_is_explored_without_the_cache(spin: bool) -> None:
     """A chain of 200 objects overflowed the walk (also in the livelock check, which
     keys states with or without the cache): such a state is not keyed."""
