@@ -140,7 +140,7 @@ class Env(simpy.Environment):
         self.timer_order = False  # the order of future events was observed (see peek)
         self.trace_read = False  # the model read the trace (see `trace`)
         self.history_read = False  # ... the steps so far (see `_read_history`)
-        self.observing = False  # the invariants are being checked (their reads count)
+        self.observing = False  # invariants or final properties are being checked
         self._unhandled: list[Any] = []  # failed events no process took yet
         self._steps: list[Step] = []
 
