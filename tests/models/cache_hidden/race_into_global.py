@@ -1,9 +1,11 @@
-"""Found by a review (stop 26): whether
-the NMI reports depends on the order of two steps; the report goes into a global of
-the model file through a method, so the two orders reach the same key and the order
-that reports is cut.
+"""Found by a review (stop 26), with the models of a global changed through a
+method: whether the NMI reports depends on the order of two steps, and the report
+goes into a global of the model file through a method. The reviewer expected the two
+orders to reach one key; they do not (the step that reads `masked` keeps them
+apart), and `--cache on` agreed with plain enumeration before the fix too
+(no_report_while_masked violated): kept as the interleaving case of that family.
 
-OUTCOMES
+    rasmodel check race_into_global.py --cache on   # no_report_while_masked violated
 """
 
 import rasmodel as rm
