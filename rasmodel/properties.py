@@ -144,6 +144,8 @@ def judge(fn: Callable[..., Any], *args: Any) -> str | None:
             return text
         where = location_of_traceback(error.__traceback__)
         return f"assertion failed at {where}" if where else "assertion failed"
+    except ModelError:
+        raise  # rasmodel's own message about the property (it chose, say)
     except Exception as error:  # a bug in the property, not in the design
         raise PropertyRaised(error) from None
     if isinstance(result, str):

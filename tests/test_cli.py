@@ -495,3 +495,41 @@ def test_a_stopped_parallel_search_reports_what_it_committed(
     assert returncode == {"SIGINT": 130, "SIGTERM": 143}[signame]
     data = json.loads(stdout)
     assert data["stopped_by"] in ("interrupted", "terminated") and data["exhaustive"] is False
+
+
+@pytest.mark.parametrize(
+    "call", ['env.maybe("oops")', 'env.emit("checked")', "env.process(iter(()), name='p')"]
+)
+@pytest.mark.parametrize("kind", ["invariant", "final"])
+def test_a_property_that_chooses_emits_or_starts_a_process_is_a_model_error(
+    model_file, call, kind
+) -> None:
+    """A property only reads: a choice in one added executions, an emit changed the
+    trace it checks, and a process started in one ran into the step watchdog after
+    10 s, with a message naming rasmodel's own file."""
+    path = model_file(
+        f"""
+        import rasmodel as rm
+
+        model = rm.Model("property-acts")
+
+
+        @model.build
+        def build(env):
+            def p():
+                yield env.pause()
+
+            env.process(p(), name="w")
+            return env
+
+
+        @model.{kind}
+        def acts(env, params):
+            {call}
+        """
+    )
+    proc = run_cli("check", path, "--no-minimize")
+    assert proc.returncode == 2, proc.stdout
+    assert "model.py:18:" in proc.stderr  # the call in the property
+    assert "was called in an invariant or a final property" in proc.stderr
+    _no_traceback(proc)

@@ -152,6 +152,7 @@ class Env(simpy.Environment):
         daemon: bool = False,
     ) -> Process:
         """Start a process; its start (up to the first yield) is its first step."""
+        self._not_observing("env.process()")
         if not hasattr(generator, "throw"):
             raise ModelError(
                 f"env.process() got {generator!r}, not a generator.",
@@ -224,6 +225,7 @@ class Env(simpy.Environment):
         opts = list(options)
         if not opts:
             raise ModelError("env.choose() got no options.", where=caller_location())
+        self._not_observing("env.choose()")
         if self._in_guard:
             raise ModelError(
                 "env.choose() was called inside a wait_until predicate.",
@@ -244,6 +246,7 @@ class Env(simpy.Environment):
 
     def emit(self, kind: str, **data: Any) -> None:
         """Append an event to the execution's trace (a write to the trace)."""
+        self._not_observing("env.emit()")
         proc = self._active_proc
         event = TraceEvent(
             self._step_index,
@@ -299,6 +302,16 @@ class Env(simpy.Environment):
         `_read_history`)."""
         self._read_history()
         return self._live
+
+    def _not_observing(self, what: str) -> None:
+        """Invariants and final properties only read: one that starts a process,
+        chooses or emits would change what it checks."""
+        if self.observing:
+            raise ModelError(
+                f"{what} was called in an invariant or a final property.",
+                where=caller_location(3),
+                hint="Properties must only read the state; do this in a process.",
+            )
 
     def _read_history(self) -> None:
         """A step (or a guard) that reads how many steps ran, or which, depends on
