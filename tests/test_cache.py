@@ -14,13 +14,16 @@ from rasmodel.sim.footprint import Footprint
 from rasmodel.sim.statekey import Keying, _Walk
 from tests.conftest import EXAMPLES, ROOT, run_cli
 
-MODELS = sorted(
-    [
-        *EXAMPLES.glob("*.py"),
-        *(ROOT / "tests" / "models" / "soundness").glob("*.py"),
-        ROOT / "models" / "mce_task_work.py",
-    ]
-)
+MODELS = [
+    pytest.param(path, marks=pytest.mark.slow) if path.name == "mce_task_work.py" else path
+    for path in sorted(
+        [
+            *EXAMPLES.glob("*.py"),
+            *(ROOT / "tests" / "models" / "soundness").glob("*.py"),
+            ROOT / "models" / "mce_task_work.py",  # 5 s with the cache: run with -m slow
+        ]
+    )
+]
 PLAIN_TOO_BIG = {"printk_in_nmi.py", "mce_task_work.py"}  # without a reduction
 
 
