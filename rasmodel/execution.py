@@ -8,9 +8,10 @@ is kept about an execution is attached as observers (the run itself is one).
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -397,6 +398,20 @@ class _Runner:
             observer.on_step(step, env)
 
 
+@contextlib.contextmanager
+def _observing(env: Env | None) -> Iterator[None]:
+    """Properties are being checked: what they read of the history is a read too,
+    and they may not choose, emit or start processes (`Env.observing`)."""
+    if env is None:
+        yield
+        return
+    env.observing = True
+    try:
+        yield
+    finally:
+        env.observing = False
+
+
 class _Properties(Observer):
     """Checks the selected properties on one execution and records what fails."""
 
@@ -454,9 +469,7 @@ class _Properties(Observer):
         reads = env.footprint.reads if env is not None else None
         if reads is not None:
             reads.clear()
-        if env is not None:
-            env.observing = True  # what they read of the history is a read too
-        try:
+        with _observing(env):
             for prop in self.selection.invariants:
                 if prop.name not in self.failed:
                     assert prop.fn is not None
@@ -464,9 +477,6 @@ class _Properties(Observer):
                     message = self._judge(prop.name, step, judge, fn, system, params)
                     if message is not None:
                         self._violate(prop.name, message, step, frozenset(reads or ()))
-        finally:
-            if env is not None:
-                env.observing = False
         if reads:
             self.observed |= reads
 
@@ -486,15 +496,12 @@ class _Properties(Observer):
         if not clean and "deadlock" in self.selection.builtins:
             self._violate("deadlock", "; ".join(map(str, blocked)), step)
         if clean:
-            self.env.observing = True  # what they read of the history is a read too
-            try:
+            with _observing(self.env):
                 for prop in self.selection.finals:
                     assert prop.fn is not None
                     message = self._judge(prop.name, step, judge, prop.fn, system, self.params)
                     if message is not None:
                         self._violate(prop.name, message, step)
-            finally:
-                self.env.observing = False
         for prop, monitor in self.monitors:
             if prop.name in self.failed or (prop.needs_clean_end and not clean):
                 continue
