@@ -23,7 +23,7 @@ PROGRAMS = int(os.environ.get("RASMODEL_SOUNDNESS_PROGRAMS", "40"))
 FINDINGS = Path(__file__).parent / "models" / "soundness"
 
 
-SLOW_SEEDS = {14, 24, 28, 35, 39}  # their oracles take 4-15 s: run with -m slow
+SLOW_SEEDS = {3, 14, 24, 28, 35, 39}  # their oracles take 4-15 s: run with -m slow
 
 
 @pytest.mark.parametrize(

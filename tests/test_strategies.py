@@ -130,6 +130,7 @@ def test_cross_check_on_the_command_line(tmp_path: Path) -> None:
     assert "not tracked" in bad.stderr
 
 
+@pytest.mark.slow  # about 5 s (500 Hypothesis examples)
 def test_hypothesis_ignores_the_loaded_profile(tmp_path: Path, monkeypatch) -> None:
     """Hypothesis loads a derandomized profile on CI: the search must not depend on
     it (derandomized, every chunk of examples is the same one)."""
