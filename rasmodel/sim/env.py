@@ -143,6 +143,7 @@ class Env(simpy.Environment):
         self.observing = False  # invariants or final properties are being checked
         self._unhandled: list[Any] = []  # failed events no process took yet
         self._steps: list[Step] = []
+        self._table = _ProcessTable(self)  # `processes`: the kernel library looks up often
 
     # ----------------------------------------------------------------- model API
     def process(
@@ -281,7 +282,7 @@ class Env(simpy.Environment):
         """The processes by name. Looking one up is no read (what it does is); which
         processes there are, in a step, is a read of the history (see
         `_read_history`)."""
-        return _ProcessTable(self)
+        return self._table
 
     @property
     def step_index(self) -> int:
@@ -613,7 +614,7 @@ class Env(simpy.Environment):
         return guard.seen if guard is not None else frozenset()
 
     @staticmethod
-    def _changed(writes: set[str], footprint: Footprint) -> frozenset[str]:
+    def _changed(writes: set[str], footprint: Footprint) -> set[str]:
         """What a step changed that a guard may have read: its writes, the trace if
         it emitted, the timers if it scheduled one, and the history (every step)."""
         changed = {HISTORY_KEY, *writes}
@@ -621,7 +622,7 @@ class Env(simpy.Environment):
             changed.add(EVENTS_KEY)
         if footprint.timers:
             changed.add(TIMERS_KEY)
-        return frozenset(changed)
+        return changed
 
     def _mark_stale(self, writes: frozenset[str] | set[str]) -> None:
         for proc in self._guarded.values():

@@ -53,6 +53,7 @@ _ENV_SKIP = frozenset(
         "_hooks",
         "footprint",
         "_steps",
+        "_table",
         "_step_index",
         "_trace",
         "_eid",
