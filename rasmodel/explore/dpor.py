@@ -42,6 +42,7 @@ from rasmodel.explore.path import Branch, Path, Touched
 from rasmodel.explore.wakeup import WakeupNode, WakeupSequence, covered_by_sleep, insert
 from rasmodel.properties import Ordering
 from rasmodel.sim.env import EVENTS_KEY, HISTORY_KEY, TIMERS_KEY, Env
+from rasmodel.sim.footprint import process_key
 from rasmodel.sim.process import Step
 
 _NONE: frozenset[str] = frozenset()
@@ -365,7 +366,7 @@ class DporPath(Path):
         start = self.fresh_run if self.fresh_run >= 0 else ran
         options = self._run_options()
         for i, j in order.races(start):
-            if i < ran:  # two steps that never ran have nothing to reverse
+            if i < ran and not self._stays_blocked(order, i, j):
                 reversal = WakeupSequence(order.notdep(i, j), order, options, order.steps[i])
                 self._reverse(i, reversal)
         for run, actor, (reads, writes) in self.woken:
@@ -373,6 +374,38 @@ class DporPath(Path):
             for sequence in order.displaced_races(run, step):
                 if sequence[-1] >= start:
                     self._reverse(run, WakeupSequence(sequence, order, options, step))
+
+    def _stays_blocked(self, order: HappensBefore, i: int, j: int) -> bool:
+        """Whether reversing the race of step `i` with `j`, a guard still waiting when
+        the execution ended, cannot let that guard pass, so that the reversal would
+        only be a run cut short by sleep sets.
+
+        Two steps never ran and so have nothing to reverse (`j` past the real
+        steps with `i`, too). Without a bound: when the guard's actor took no step
+        from `i` on and was not enabled at the branch of `i`, it waited in the same
+        `wait_until` there, whose guard was false. The reversed order runs, from
+        that branch, only steps that do not depend on `i` before evaluating the guard
+        again; if none of them writes a key any evaluation of the guard read (or its
+        process), and simulated time does not move, the guard reads what it read
+        there and is false again."""
+        if i >= order.real:
+            return True
+        steps = order.steps
+        step = steps[j]
+        if not step.partial or not step.guard or self.bound is not None:
+            return False
+        actor = step.actor
+        branch = self.branches[self.runs[i].node]
+        if branch.kind != RUN or actor in branch.offered:
+            return False
+        if any(steps[k].actor == actor for k in range(i, order.real)):
+            return False
+        keys = step.guard | {process_key(actor)}
+        time = steps[i].time
+        return all(
+            steps[k].time == time and not steps[k].wild and steps[k].writes.isdisjoint(keys)
+            for k in order.notdep(i, j)[:-1]
+        )
 
     def _explore_all(self) -> None:
         """The execution reached a state explored before, so the races of what follows
