@@ -82,11 +82,11 @@ class Keying:
 
     def __init__(self) -> None:
         self._globals: dict[int, tuple[types.CodeType, tuple[str, ...]]] = {}
-        self._constants: dict[int, str] = {}
+        self.constants: dict[int, str] = {}  # SimPy's module-level objects, by name
         for module in (simpy_events, simpy_core, simpy):
             for name, value in vars(module).items():
                 if not isinstance(value, (types.ModuleType, type, types.FunctionType)):
-                    self._constants.setdefault(id(value), f"{module.__name__}.{name}")
+                    self.constants.setdefault(id(value), f"{module.__name__}.{name}")
         self.available = _frame_layout_ok()
 
     def key(self, env: Any, extra: Any = (), *, last_actor: bool = False) -> Hashable:
@@ -110,9 +110,6 @@ class Keying:
             self._globals[id(code)] = known  # the code object is kept alive with it
         return known[1]
 
-    def constant(self, value: Any) -> str | None:
-        return self._constants.get(id(value))
-
 
 class _Walk:
     """One key: a depth-first walk of the object graph, each object once."""
@@ -120,6 +117,7 @@ class _Walk:
     def __init__(self, keying: Keying, env: Any) -> None:
         self.keying = keying
         self.env_obj = env
+        self.constants = keying.constants
         self.memo: dict[int, int] = {}
         self.alive: list[Any] = []  # keeps walked objects alive so ids stay unique
         footprint = env.footprint
@@ -154,84 +152,96 @@ class _Walk:
         if kind is float or kind is complex:  # by their bits: -0.0 is not 0.0
             return (kind.__name__, _bits(value))
         if kind is tuple:
-            return ("T", tuple(self.of(v) for v in value))
-        fixed = self.fixed.get(id(value))
+            return ("T", tuple([self.of(v) for v in value]))
+        ident = id(value)
+        fixed = self.fixed.get(ident)
         if fixed is not None:
             return fixed
-        constant = self.keying.constant(value)
+        constant = self.constants.get(ident)
         if constant is not None:
             return ("K", constant)
-        if isinstance(value, types.ModuleType):
-            return self._module(value)
-        if isinstance(value, type):  # with its data where it is the model's own class
-            return ("type", value.__module__, value.__qualname__, self._class_data(value))
-        if isinstance(value, types.CodeType):
-            self.keying.names_of(value)  # keeps it alive: its id is its key
-            return ("C", id(value))
-        index = self.memo.get(id(value))
+        if kind not in _PLAIN:  # never a module, a class or code: straight to the memo
+            if isinstance(value, types.ModuleType):
+                return self._module(value)
+            if isinstance(value, type):  # with its data where it is the model's own class
+                return ("type", value.__module__, value.__qualname__, self._class_data(value))
+            if kind is types.CodeType:
+                self.keying.names_of(value)  # keeps it alive: its id is its key
+                return ("C", ident)
+        index = self.memo.get(ident)
         if index is not None:
             return ("@", index)
-        index = self.memo[id(value)] = len(self.memo)
+        index = self.memo[ident] = len(self.memo)
         self.alive.append(value)
-        return (index, self._object(value))
+        keyer = _KEYERS.get(kind)
+        return (index, keyer(self, value) if keyer is not None else self._object(value))
 
-    def _object(self, value: Any) -> Any:  # noqa: C901 - one branch per kind of object
+    def _object(self, value: Any) -> Any:
+        """An object of a kind without a keyer of its own in `_KEYERS`."""
         kind = type(value)
-        if kind is Var:
-            return ("var", value.key, self.of(value._value))
-        if kind is Queue:
-            return ("queue", value.key, tuple(self.of(v) for v in value._items))
-        if kind is list:
-            return ("L", tuple(self.of(v) for v in value))
-        if kind is dict:
-            return ("D", tuple((self.of(k), self.of(v)) for k, v in value.items()))
-        if kind is set or kind is frozenset:
-            return (kind.__name__, tuple(self.of(v) for v in _canonical(value)))
-        if kind is deque:
-            return ("Q", value.maxlen, tuple(self.of(v) for v in value))
-        if kind is staticmethod or kind is classmethod:
-            return (kind.__name__, self.of(value.__func__))
-        if kind is property:
-            return ("property", self.of(value.fget), self.of(value.fset), self.of(value.fdel))
-        if kind is _LRU_WRAPPER:
-            return ("lru", self.of(value.__wrapped__), self._lru_cache(value))
         if kind in _LOCKS:  # a real lock (at module level, say): whether it is held
             return ("lock", repr(value).split(" at 0x")[0])  # held or not, how often
         if isinstance(value, logging.Logger):  # where it writes is not the model's state
             return ("logger", value.name, value.level, value.disabled, value.propagate)
         if value is sys.stdout or value is sys.stderr or value is sys.stdin:
             return ("stream", value.name if hasattr(value, "name") else id(value))
-        if kind is types.GeneratorType:
-            return self._generator(value)
-        if kind is types.FunctionType:
-            return self._function(value)
-        if kind is types.MethodType:
-            return ("m", self.of(value.__self__), self.of(value.__func__))
-        if kind is types.CellType:
-            try:
-                return ("cell", self.of(value.cell_contents))
-            except ValueError:
-                return ("cell",)
-        if kind is types.BuiltinFunctionType or kind is types.MethodWrapperType:
-            owner = value.__self__
-            if owner is None or isinstance(owner, types.ModuleType):
-                bound = ("mod", getattr(owner, "__name__", value.__module__))
-            else:
-                bound = self.of(owner)
-            return ("b", value.__qualname__, bound)
-        if kind is types.TracebackType:
-            return ("tb", self.of(value.tb_frame.f_code), value.tb_lineno, self.of(value.tb_next))
         if isinstance(value, Footprint):
             return ("footprint",)
         return self._instance(value)
+
+    def _var(self, value: Var) -> Any:
+        return ("var", value.key, self.of(value._value))
+
+    def _queue(self, value: Queue) -> Any:
+        return ("queue", value.key, tuple([self.of(v) for v in value._items]))
+
+    def _list(self, value: list[Any]) -> Any:
+        return ("L", tuple([self.of(v) for v in value]))
+
+    def _dict(self, value: dict[Any, Any]) -> Any:
+        return ("D", tuple([(self.of(k), self.of(v)) for k, v in value.items()]))
+
+    def _set(self, value: set[Any] | frozenset[Any]) -> Any:
+        return (type(value).__name__, tuple([self.of(v) for v in _canonical(value)]))
+
+    def _deque(self, value: deque[Any]) -> Any:
+        return ("Q", value.maxlen, tuple([self.of(v) for v in value]))
+
+    def _wrapped(self, value: Any) -> Any:  # staticmethod, classmethod
+        return (type(value).__name__, self.of(value.__func__))
+
+    def _property(self, value: property) -> Any:
+        return ("property", self.of(value.fget), self.of(value.fset), self.of(value.fdel))
+
+    def _lru(self, value: Any) -> Any:
+        return ("lru", self.of(value.__wrapped__), self._lru_cache(value))
+
+    def _method(self, value: types.MethodType) -> Any:
+        return ("m", self.of(value.__self__), self.of(value.__func__))
+
+    def _cell(self, value: types.CellType) -> Any:
+        try:
+            return ("cell", self.of(value.cell_contents))
+        except ValueError:
+            return ("cell",)
+
+    def _builtin(self, value: Any) -> Any:  # a builtin function or method wrapper
+        owner = value.__self__
+        if owner is None or isinstance(owner, types.ModuleType):
+            bound = ("mod", getattr(owner, "__name__", value.__module__))
+        else:
+            bound = self.of(owner)
+        return ("b", value.__qualname__, bound)
+
+    def _traceback(self, value: types.TracebackType) -> Any:
+        return ("tb", self.of(value.tb_frame.f_code), value.tb_lineno, self.of(value.tb_next))
 
     def _instance(self, value: Any) -> Any:
         kind = type(value)
         state = getattr(value, "__dict__", None)
         if type(state) is not dict:  # a proxy's (types.GenericAlias): its origin's class
             state = None
-        slots = _slots(kind)  # type: ignore[arg-type]  # classes are hashable
-        base = _builtin_base(kind)  # type: ignore[arg-type]
+        slots, base, own = _layout(kind)  # type: ignore[arg-type]  # classes are hashable
         parts: list[Any] = []
         if base is BaseException:
             parts.append(("exception", self._exception(value)))
@@ -242,13 +252,15 @@ class _Walk:
             # __reduce__ may leave attributes out (an Enum member pickles as its value)
             parts.append(("reduced", self._reduced(value)))
         if state is not None:
+            of = self.of
             parts.extend(
-                (name, self.of(item)) for name, item in state.items() if name not in _ATTR_SKIP
+                [(name, of(item)) for name, item in state.items() if name not in _ATTR_SKIP]
             )
         for name in slots:
             item = getattr(value, name, _UNSET)
             parts.append((name, _UNSET_KEY if item is _UNSET else self.of(item)))
-        return ("O", kind.__module__, kind.__qualname__, tuple(parts), self._class_data(kind))
+        data = self._class_data(kind) if own else ()
+        return ("O", kind.__module__, kind.__qualname__, tuple(parts), data)
 
     def _exception(self, error: BaseException) -> Any:
         """What an exception holds besides its `__dict__`: its args, its chain and
@@ -414,6 +426,30 @@ _INSTALLED = tuple(  # where Python's own modules and installed packages live
 )
 
 
+# The keyer of each kind of object with one (exact types: a subclass is an instance).
+_KEYERS: dict[type, Callable[[_Walk, Any], Any]] = {
+    Var: _Walk._var,
+    Queue: _Walk._queue,
+    list: _Walk._list,
+    dict: _Walk._dict,
+    set: _Walk._set,
+    frozenset: _Walk._set,
+    deque: _Walk._deque,
+    staticmethod: _Walk._wrapped,
+    classmethod: _Walk._wrapped,
+    property: _Walk._property,
+    _LRU_WRAPPER: _Walk._lru,
+    types.GeneratorType: _Walk._generator,
+    types.FunctionType: _Walk._function,
+    types.MethodType: _Walk._method,
+    types.CellType: _Walk._cell,
+    types.BuiltinFunctionType: _Walk._builtin,
+    types.MethodWrapperType: _Walk._builtin,
+    types.TracebackType: _Walk._traceback,
+}
+_PLAIN = frozenset(_KEYERS)  # kinds that are never a module, a class or code
+
+
 @functools.cache
 def _own_module(name: str) -> bool:
     """A module of the model's (next to the model file), not of Python, an installed
@@ -494,6 +530,15 @@ def _builtin_base(kind: type) -> type:
                 return BaseException
             return klass
     return object
+
+
+@functools.cache
+def _layout(kind: type) -> tuple[tuple[str, ...], type, bool]:
+    """What keying an instance of `kind` needs to know of its class: its slots, its
+    first class not defined in Python, and whether a class of the model's own is in
+    its MRO (whose data is then keyed too)."""
+    own = any(_own_module(k.__module__) and k.__flags__ & _HEAPTYPE for k in kind.__mro__)
+    return _slots(kind), _builtin_base(kind), own
 
 
 @functools.cache
