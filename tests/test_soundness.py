@@ -94,6 +94,9 @@ def test_the_sample_covers_the_api() -> None:
 
 
 EXPECTED = {
+    "tie_interrupt.py": {"never_cut_short": "violated"},
+    "preempt_grant.py": {"low_enters_before_preemption": "violated"},
+    "preempt_tie.py": {"batch_completes": "violated"},
     "finding_1.py": {"first_wins": "violated"},
     "finding_2.py": {"not_y_alone": "violated"},
     "finding_3.py": {"caught": "holds", "exception": "holds"},

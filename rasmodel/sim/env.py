@@ -564,9 +564,15 @@ class Env(simpy.Environment):
         """`proc` resumes on `event` at its next step: a write of the process when
         another step or event woke it (its own steps already read its key)."""
         proc._wake = event
+        proc._woken = woken
         self._ready[proc._name] = proc
         if woken:
             self.footprint.writes.add(proc.key)
+
+    def _unready(self, proc: Process) -> None:
+        """`proc` no longer resumes on its pending wake-up (an interrupt overtook it)."""
+        del self._ready[proc._name]
+        proc._wake = None
 
     def _add_guard(self, proc: Process) -> None:
         self._guarded[proc._name] = proc
@@ -847,6 +853,7 @@ class Process(simpy.Process):
         self.serial = serial
         self.context = ""
         self._wake: simpy.Event | None = None
+        self._woken = False  # `_wake` came through its event's callbacks, not at once
         self._guard: WaitUntil | None = None
         self._deferred_interrupts: list[Interruption] = []
         self._left_guard: frozenset[str] | None = None  # the wait_until an interrupt ended
@@ -883,6 +890,18 @@ class Process(simpy.Process):
         if not event._ok:
             event._defused = True
         self.env._make_ready(self, event)
+
+    def _overtaken_by_interrupts(self) -> bool:
+        """Whether an interrupt now is delivered before the pending wake-up (see
+        `_DeferrableInterruption`)."""
+        wake = self._wake
+        return (
+            (self._woken or isinstance(wake, Pause))
+            and not self._deferred_interrupts
+            and wake is not None
+            and wake._ok
+            and not isinstance(wake, (Initialize, Interruption))
+        )
 
     def _block_on(self, target: Any) -> None:  # noqa: C901 - one branch per kind of target
         """Wait for `target`, the value the step just yielded."""
@@ -958,12 +977,19 @@ class Process(simpy.Process):
 
 
 class _DeferrableInterruption(Interruption):
-    """An interrupt that waits while its process has a wake-up pending.
+    """An interrupt to a process whose wake-up is pending (it was woken and has not
+    taken the step yet): delivered first, or after the process blocks again.
 
-    In SimPy a woken process runs before a later interrupt is delivered; here the
-    wake-up is a step not yet taken, so the interrupt is deferred until the process
-    blocks again (SimPy's guarantee that a process starts first is kept the same way).
-    """
+    SimPy delivers an interrupt (an urgent event) before an event already scheduled
+    to wake the process (a timeout that ends at this instant, a granted request): the
+    process never sees that wake-up. Here such a wake-up was processed with its
+    instant, so the interrupt takes its place. Three wake-ups are not overtaken, as
+    in SimPy: the start of the process (a process starts before an interrupt reaches
+    it), an interrupt already pending (they arrive in order), and an event that had
+    happened before the process yielded it (the process goes on at once; but
+    `env.pause()`, a scheduling point like SimPy's `timeout(0)`, is overtaken). Then
+    the interrupt is deferred until the process blocks again. A failed event the
+    process waited for is not overtaken either: SimPy would report it unhandled."""
 
     def _interrupt(self, event: simpy.Event) -> None:
         process = self.process
@@ -971,8 +997,13 @@ class _DeferrableInterruption(Interruption):
             return
         assert isinstance(process, Process)
         if process._wake is not None:
-            process._deferred_interrupts.append(self)
-            return
+            if not process._overtaken_by_interrupts():
+                process._deferred_interrupts.append(self)
+                return
+            # The process could have taken its wake-up first: the interrupt's step
+            # races with the interrupter's, not caused by it (see `happens_before`).
+            self._rasmodel_cause = getattr(process._wake, "_rasmodel_cause", -1)
+            process.env._unready(process)
         process._detach()
         process.env._make_ready(process, self)
 

@@ -5,10 +5,12 @@ effect depends on whether its target has a wake-up pending.
 
 Class: DPOR misses a violation (unsound); final-state sets differ as well.
 
-`target` joins its child; `intr` interrupts `target`. If the child finishes first,
-target's join has completed (its wake-up is pending), so the interrupt is deferred
-(_DeferrableInterruption) and lands at target's *next* yield: "interrupted after
-joining". If intr runs first, the join itself is interrupted. The child's last step
+`target` joins its child; `intr` interrupts `target`. If target took its join's
+wake-up step and waits at its pause, the interrupt lands there: "interrupted after
+joining". If intr runs first, or after the child finished but before target took
+that step (since stop 27 an interrupt overtakes a pending wake-up, as in SimPy;
+until then it was deferred to target's next yield), the join itself is
+interrupted. The child's last step
 only writes its own key (proc:child) and intr's step writes proc:target, so the two
 are independent for the reduction, which therefore never runs the child to its end
 before the interrupt. The same happens when the wake-up is an env.event() that a
