@@ -413,3 +413,58 @@ def test_a_spin_no_context_can_end_is_a_deadlock_at_its_line_not_a_depth_cut() -
     expected = "A (cpu0/task) waits for wait_until 'spin_until ready' (its condition is false)"
     assert expected in message
     assert "test_kernel_sync.py" in message
+
+
+@pytest.mark.parametrize("call", ["schedule_work_on", "complete", "complete_all", "wake_up"])
+@pytest.mark.parametrize("kind", [NMI, "hardirq"])
+def test_a_call_that_is_not_nmi_safe_is_reported_from_nmi_context(call: str, kind: str) -> None:
+    """schedule_work_on() takes pool->lock, complete() the completion's wait lock and
+    wake_up() the wait queue's lock, with IRQs masked: from an NMI-like handler each
+    may spin on a lock the interrupted task holds (found by a review: the NMI's
+    schedule_work_on() said `holds`); from a hard IRQ each is fine."""
+    from rasmodel.kernel import Workqueue
+
+    def build(env: rm.Env, k: Kernel) -> Any:
+        wq = Workqueue(k)
+        work = wq.work("w", lambda ctx: iter(()))
+        done, waiters = Completion(k, "done"), WaitQueue(k, "wq")
+        calls = {
+            "schedule_work_on": lambda: wq.schedule_work_on(0, work),
+            "complete": done.complete,
+            "complete_all": done.complete_all,
+            "wake_up": waiters.wake_up,
+        }
+
+        def handler(ctx):
+            calls[call]()
+            yield k.step("handled")
+
+        def task(t):
+            yield k.step("syscall")
+
+        k.task("A", task)
+        k.interrupt("h", handler, cpu=0, kind=kind)
+
+    model = _model("nmi-unsafe", build, preemptions=0)
+    model.check(rm.never("nmi_unsafe"), name="nmi_safe")
+    result = rm.check(model, minimize=False)
+    assert result.verdicts["nmi_safe"] == ("violated" if kind == NMI else "holds")
+    if kind == NMI:
+        assert call in result["nmi_safe"].message and "cpu0/nmi" in result["nmi_safe"].message
+
+
+def test_schedule_work_on_a_cpu_the_kernel_lacks_is_a_model_error() -> None:
+    from rasmodel.kernel import Workqueue
+
+    def build(env: rm.Env, k: Kernel) -> Any:
+        wq = Workqueue(k)
+        work = wq.work("w", lambda ctx: iter(()))
+
+        def task(t):
+            wq.schedule_work_on(3, work)
+            yield k.step("queued")
+
+        k.task("A", task)
+
+    with pytest.raises(ModelError, match=r"schedule_work_on\(\) got cpu 3, but the kernel has 1"):
+        rm.check(_model("bad-cpu", build), minimize=False)

@@ -238,6 +238,17 @@ class Kernel:
     def in_nmi(self) -> bool:
         return self.current().kind == NMI
 
+    def nmi_unsafe(self, call: str, lock: str) -> None:
+        """`call` takes `lock` with IRQs masked, which an NMI-like context ignores: made
+        there, it spins forever when the context it interrupted holds the lock (a
+        kworker holds its pool's lock between work items). Such a call is modelled
+        as one step, which no NMI can land inside, so it emits an `nmi_unsafe` event
+        whenever it is made from NMI-like context (lockdep's "inconsistent lock
+        state"); check `rm.never("nmi_unsafe")`. irq_work exists to defer it."""
+        context = self.current()
+        if context.kind == NMI:
+            self.emit("nmi_unsafe", call=call, lock=lock, taker=context.describe())
+
     def in_irq(self) -> bool:
         return self.current().kind == HARDIRQ
 

@@ -120,7 +120,9 @@ class WaitQueue:
         yield from self.sleepers.wait(lambda: bool(condition()), f"wait_event {self.name}")
 
     def wake_up(self) -> None:
-        """Wake every task sleeping here; each checks its condition again."""
+        """Wake every task sleeping here; each checks its condition again. Not
+        NMI-safe: it takes the wait queue's lock (see `Kernel.nmi_unsafe`)."""
+        self.kernel.nmi_unsafe("wake_up", f"{self.name}.lock")
         self.kernel.emit("wake_up", wq=self.name)
         self.sleepers.wake_all()
 
@@ -137,13 +139,16 @@ class Completion:
         self.sleepers = _Sleepers(kernel, name)
 
     def complete(self) -> None:
-        """`complete()`: from any context; lets one waiter through."""
+        """`complete()`: lets one waiter through; from task or IRQ context, not from
+        NMI-like context (it takes `x->wait.lock`, see `Kernel.nmi_unsafe`)."""
+        self.kernel.nmi_unsafe("complete", f"{self.name}.wait.lock")
         if self.done.value < self.ALL:
             self.done.value += 1
         self.kernel.emit("complete", completion=self.name)
         self.sleepers.wake_one()
 
     def complete_all(self) -> None:
+        self.kernel.nmi_unsafe("complete_all", f"{self.name}.wait.lock")
         self.done.value = self.ALL
         self.kernel.emit("complete_all", completion=self.name)
         self.sleepers.wake_all()
