@@ -380,8 +380,7 @@ class DporPath(Path):
         the execution ended, cannot let that guard pass, so that the reversal would
         only be a run cut short by sleep sets.
 
-        Two steps never ran and so have nothing to reverse (`j` past the real
-        steps with `i`, too). Without a bound: when the guard's actor took no step
+        A step `i` that never ran has nothing to reverse. Without a bound: when the guard's actor took no step
         from `i` on and was not enabled at the branch of `i`, it waited in the same
         `wait_until` there, whose guard was false. The reversed order runs, from
         that branch, only steps that do not depend on `i` before evaluating the guard
