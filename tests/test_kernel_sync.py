@@ -468,3 +468,27 @@ def test_schedule_work_on_a_cpu_the_kernel_lacks_is_a_model_error() -> None:
 
     with pytest.raises(ModelError, match=r"schedule_work_on\(\) got cpu 3, but the kernel has 1"):
         rm.check(_model("bad-cpu", build), minimize=False)
+
+
+@pytest.mark.parametrize("what", ["task", "interrupt", "cpu_stall"])
+def test_a_cpu_the_kernel_lacks_is_a_model_error_naming_the_line(what: str) -> None:
+    """k.task(cpu=1) on a one-CPU kernel was an IndexError inside rasmodel, reported
+    as an `exception` violation (found by a review)."""
+
+    def build(env: rm.Env, k: Kernel) -> Any:
+        def body(t):
+            yield k.step("run")
+
+        if what == "task":
+            k.task("A", body, cpu=1)
+        elif what == "interrupt":
+            k.task("A", body)
+            k.interrupt("irq", lambda ctx: iter(()), cpu=2)
+        else:
+            k.task("A", body)
+            k.cpu_stall(cpu=5)
+
+    with pytest.raises(ModelError, match=r"there is no cpu\d") as raised:
+        rm.check(_model("bad-cpu", build), minimize=False)
+    where = raised.value.where
+    assert where is not None and where.file.endswith("test_kernel_sync.py")

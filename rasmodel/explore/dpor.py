@@ -380,13 +380,13 @@ class DporPath(Path):
         the execution ended, cannot let that guard pass, so that the reversal would
         only be a run cut short by sleep sets.
 
-        A step `i` that never ran has nothing to reverse. Without a bound: when the guard's actor took no step
-        from `i` on and was not enabled at the branch of `i`, it waited in the same
-        `wait_until` there, whose guard was false. The reversed order runs, from
-        that branch, only steps that do not depend on `i` before evaluating the guard
-        again; if none of them writes a key any evaluation of the guard read (or its
-        process), and simulated time does not move, the guard reads what it read
-        there and is false again."""
+        A step `i` that never ran has nothing to reverse. Without a bound: when the
+        guard's actor took no step from `i` on and was not enabled at the branch of
+        `i`, it waited in the same `wait_until` there, whose guard was false. The
+        reversed order runs, from that branch, only steps that do not depend on `i`
+        before evaluating the guard again; if none of them writes a key any
+        evaluation of the guard read (or its process), and simulated time does not
+        move, the guard reads what it read there and is false again."""
         if i >= order.real:
             return True
         steps = order.steps
