@@ -466,7 +466,7 @@ def test_schedule_work_on_a_cpu_the_kernel_lacks_is_a_model_error() -> None:
 
         k.task("A", task)
 
-    with pytest.raises(ModelError, match=r"schedule_work_on\(\) got cpu 3, but the kernel has 1"):
+    with pytest.raises(ModelError, match=r"schedule_work_on\(3, 'w'\): there is no cpu3"):
         rm.check(_model("bad-cpu", build), minimize=False)
 
 

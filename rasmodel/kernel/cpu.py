@@ -374,7 +374,7 @@ class Kernel:
         """A task on `cpu` running `body(task)` once it is scheduled; `mm` names its
         process (threads of one process share it; default: a process of its own);
         `fifo` makes it SCHED_FIFO (see `fifo_preempts`)."""
-        self._check_cpu(cpu, f"task({name!r}, cpu={cpu!r})")
+        self.check_cpu(cpu, f"task({name!r}, cpu={cpu!r})")
         task = Task(self, name, cpu, kthread=kthread, mm=mm, fifo=fifo)
         self.has_fifo = self.has_fifo or fifo
         self.tasks[name] = task
@@ -435,8 +435,9 @@ class Kernel:
         if task.state.value == SLEEPING:
             task.state.value = RUNNABLE
 
-    def _check_cpu(self, cpu: Any, call: str) -> None:
-        """A CPU number the model passed must name one of this kernel's CPUs."""
+    def check_cpu(self, cpu: Any, call: str) -> None:
+        """A CPU number the model passed to `call` must name one of this kernel's
+        CPUs; `call` is the library function the model called directly."""
         if type(cpu) is not int or not 0 <= cpu < len(self.cpus):
             raise ModelError(
                 f"{call}: there is no cpu{cpu}.",
@@ -459,7 +460,7 @@ class Kernel:
         on `cpu` at any step where it can (once, or whenever `when()` holds with
         `repeat`): hard IRQs need IRQs enabled and no IRQ or NMI already running
         there; NMI-like ones arrive even with IRQs masked, but do not nest."""
-        self._check_cpu(cpu, f"interrupt({name!r}, cpu={cpu!r})")
+        self.check_cpu(cpu, f"interrupt({name!r}, cpu={cpu!r})")
         home = self.cpus[cpu]
         context = Context(self, name, None, home, kind)
         self.contexts[name] = context
@@ -496,7 +497,7 @@ class Kernel:
 
         Interleavings already let a CPU be slow; a stall makes it explicit in the
         counterexample and keeps every interrupt off that CPU while it lasts."""
-        self._check_cpu(cpu, f"cpu_stall(cpu={cpu!r})")
+        self.check_cpu(cpu, f"cpu_stall(cpu={cpu!r})")
         home = self.cpus[cpu]
         name = f"stall/{cpu}"
         context = Context(self, name, None, home, STALL)

@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rasmodel.errors import ModelError, caller_location
 from rasmodel.kernel.cpu import HARDIRQ, Context, Kernel, Steps
 from rasmodel.sim.state import Queue
 
@@ -56,12 +55,7 @@ class IrqWork:
     def irq_work_queue_on(self, cpu: int) -> bool:
         """Queue the work on `cpu` (which takes the IPI); False when already pending."""
         k = self.kernel
-        if not 0 <= cpu < len(k.cpus):
-            raise ModelError(
-                f"irq_work_queue_on({self.name!r}, {cpu}): there is no cpu{cpu}.",
-                where=caller_location(),
-                hint=f"The kernel has {len(k.cpus)} CPU(s), numbered from 0.",
-            )
+        k.check_cpu(cpu, f"irq_work_queue_on({self.name!r}, {cpu!r})")
         if self.pending_on.value is not None:
             k.emit("irq_work_queue", work=self.name, queued=False)
             return False

@@ -55,7 +55,7 @@ class Workqueue:
         """`schedule_work_on()`: queue `work` on `cpu`'s kworker unless it is pending;
         not NMI-safe (it takes `pool->lock`, see `Kernel.nmi_unsafe`)."""
         k = self.kernel
-        self._check_cpu(cpu, "schedule_work_on")
+        k.check_cpu(cpu, f"schedule_work_on({cpu!r}, {work.name!r})")
         k.nmi_unsafe("schedule_work_on", f"pool->lock/{cpu}")
         if work.pending.value:
             k.emit("schedule_work_on", work=work.name, cpu=f"cpu{cpu}", queued=False)
@@ -90,14 +90,6 @@ class Workqueue:
         label = f"cancel_work_sync {work.name}"
         yield from work.flushers.wait(lambda: work.running.value is None, label)
         return pending
-
-    def _check_cpu(self, cpu: Any, what: str) -> None:
-        if not isinstance(cpu, int) or not 0 <= cpu < len(self.queues):
-            raise ModelError(
-                f"{what}() got cpu {cpu!r}, but the kernel has {len(self.queues)} CPU(s).",
-                where=caller_location(3),
-                hint=f"Pass a CPU number from 0 to {len(self.queues) - 1}.",
-            )
 
     def _busy(self, work: Work) -> bool:
         return bool(work.pending.value) or work.running.value is not None
